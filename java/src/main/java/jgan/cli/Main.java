@@ -1,0 +1,104 @@
+package jgan.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+import jgan.device.CudaSupport;
+import jgan.device.Device;
+import jgan.device.Devices;
+import jgan.device.Fatbin;
+import jgan.device.HostRuntime;
+
+/** The command line: {@code jgan info}. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        String command = args.length == 0 ? "help" : args[0];
+        List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
+        try {
+            switch (command) {
+                case "info":
+                    if (!rest.isEmpty()) {
+                        throw new IllegalArgumentException("info takes no options, got " + rest);
+                    }
+                    info(out);
+                    return 0;
+                case "help":
+                case "--help":
+                case "-h":
+                    usage(out);
+                    return 0;
+                default:
+                    err.println("jgan: unknown command '" + command + "'");
+                    usage(err);
+                    return 2;
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            err.println("jgan " + command + ": " + e.getMessage());
+            return 2;
+        }
+    }
+
+    static void usage(PrintStream out) {
+        out.println("usage: jgan <command>");
+        out.println("  info    devices found, why the GPU is or is not used, the kernels built, JCublas");
+    }
+
+    /** What this machine offers, in plain words. */
+    static void info(PrintStream out) {
+        out.println("jgan " + version());
+        out.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", "
+                + Runtime.getRuntime().availableProcessors() + " cores");
+
+        CudaSupport.Status cuda = CudaSupport.status();
+        if (cuda.available()) {
+            out.println("GPU: used — " + cuda.deviceCount() + " CUDA device(s), driver " + cuda.driverVersion());
+        } else {
+            out.println("GPU: not used — " + cuda.reason());
+        }
+
+        Optional<Fatbin> fatbin = Fatbin.load();
+        if (fatbin.isPresent()) {
+            out.printf("GPU kernels: %,d-byte fatbin, %s%n", fatbin.get().size(), fatbin.get().summary());
+        } else {
+            out.println("GPU kernels: not built (nvcc was missing when this jar was built)");
+        }
+
+        out.println("JCublas: " + (cuda.cublasAvailable() ? "loaded" : "not loaded — " + cuda.cublasReason()));
+
+        HostRuntime.Status host = HostRuntime.status();
+        if (host.available()) {
+            out.println("host runtime: loaded (" + host.source() + ", " + HostRuntime.workerCount() + " worker threads)");
+        } else {
+            out.println("host runtime: not loaded — " + host.reason());
+        }
+
+        out.println("devices:");
+        List<String> names = Devices.available();
+        if (names.isEmpty()) {
+            out.println("  none");
+        }
+        for (String name : names) {
+            try (Device d = Devices.open(name)) {
+                out.println("  " + name + ": " + d.description() + ", " + d.kernelNames().size() + " kernels");
+            } catch (RuntimeException e) {
+                out.println("  " + name + ": cannot be opened — " + e.getMessage());
+            }
+        }
+        out.println("default device (--device auto): " + (cuda.available() ? "cuda:0" : host.available() ? "host" : "none"));
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "(development build)" : v;
+    }
+}

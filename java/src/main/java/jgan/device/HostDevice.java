@@ -1,0 +1,248 @@
+package jgan.device;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The host runtime as a device: the same kernels as on the GPU, compiled for the CPU and run
+ * with CUDA semantics, checked as they run (see native/src/runtime.cpp). Work runs to completion
+ * in each call, so {@link #synchronize()} has nothing to wait for. Graph capture records the
+ * launches, copies and fills and replays them in order, as a CUDA graph would.
+ */
+public final class HostDevice extends Device {
+    private final Map<String, Long> handles = new ConcurrentHashMap<>();
+    private List<Runnable> capture;
+
+    public HostDevice() {
+        HostRuntime.requireAvailable();
+    }
+
+    @Override
+    public String name() {
+        return "host";
+    }
+
+    @Override
+    public DeviceKind kind() {
+        return DeviceKind.HOST;
+    }
+
+    @Override
+    public String description() {
+        return "host runtime (" + HostRuntime.workerCount() + " worker threads, " + HostRuntime.status().source() + ")";
+    }
+
+    @Override
+    public boolean hasKernel(String kernel) {
+        return handle(kernel) != 0;
+    }
+
+    @Override
+    public Set<String> kernelNames() {
+        return new LinkedHashSet<>(Arrays.asList(HostRuntime.kernelNames()));
+    }
+
+    /** The kind codes of a kernel's real C++ signature ("ppif"), as the runtime checks launches against. */
+    public String kernelSignature(String kernel) {
+        return HostRuntime.kernelSignature(requireHandle(kernel));
+    }
+
+    private long handle(String kernel) {
+        return handles.computeIfAbsent(kernel, HostRuntime::kernelHandle);
+    }
+
+    private long requireHandle(String kernel) {
+        long h = handle(kernel);
+        if (h == 0) {
+            throw new IllegalArgumentException("the host runtime has no kernel '" + kernel + "'");
+        }
+        return h;
+    }
+
+    @Override
+    public void launch(String kernel, LaunchConfig config, KernelArgs args) {
+        checkOpen();
+        long h = requireHandle(kernel);
+        long[] bits = args.bitsArray();
+        String kinds = args.kindCodes();
+        Dim3 g = config.grid(), b = config.block();
+        Runnable op = () -> HostRuntime.launch(h, g.x(), g.y(), g.z(), b.x(), b.y(), b.z(), config.sharedBytes(), bits, kinds);
+        run(op);
+    }
+
+    private void run(Runnable op) {
+        if (capture != null) {
+            capture.add(op);
+        } else {
+            op.run();
+        }
+    }
+
+    private void refuseDuringCapture(String what) {
+        if (capture != null) {
+            throw new IllegalStateException(what + " during graph capture on " + name());
+        }
+    }
+
+    private static void checkRange(DeviceBuffer buffer, long byteOffset, long bytes, String what) {
+        if (byteOffset < 0 || bytes < 0 || byteOffset + bytes > buffer.bytes()) {
+            throw new IllegalArgumentException(what + ": " + bytes + " bytes at offset " + byteOffset + " do not fit a buffer of "
+                    + buffer.bytes() + " bytes");
+        }
+    }
+
+    private static void checkArray(int length, int offset, int count, String what) {
+        if (offset < 0 || count < 0 || offset + count > length) {
+            throw new IllegalArgumentException(what + ": " + count + " elements at offset " + offset + " do not fit an array of "
+                    + length);
+        }
+    }
+
+    @Override
+    public void copyToDevice(float[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
+        checkOpen();
+        refuseDuringCapture("copy from host to device");
+        checkArray(src.length, srcOffset, count, "copy to device");
+        checkRange(dst, dstByteOffset, 4L * count, "copy to device");
+        HostRuntime.copyFloatsIn(src, srcOffset, dst.address() + dstByteOffset, count);
+    }
+
+    @Override
+    public void copyToHost(DeviceBuffer src, long srcByteOffset, float[] dst, int dstOffset, int count) {
+        checkOpen();
+        refuseDuringCapture("copy from device to host");
+        checkArray(dst.length, dstOffset, count, "copy to host");
+        checkRange(src, srcByteOffset, 4L * count, "copy to host");
+        HostRuntime.copyFloatsOut(src.address() + srcByteOffset, dst, dstOffset, count);
+    }
+
+    @Override
+    public void copyToDevice(int[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
+        checkOpen();
+        refuseDuringCapture("copy from host to device");
+        checkArray(src.length, srcOffset, count, "copy to device");
+        checkRange(dst, dstByteOffset, 4L * count, "copy to device");
+        HostRuntime.copyIntsIn(src, srcOffset, dst.address() + dstByteOffset, count);
+    }
+
+    @Override
+    public void copyToHost(DeviceBuffer src, long srcByteOffset, int[] dst, int dstOffset, int count) {
+        checkOpen();
+        refuseDuringCapture("copy from device to host");
+        checkArray(dst.length, dstOffset, count, "copy to host");
+        checkRange(src, srcByteOffset, 4L * count, "copy to host");
+        HostRuntime.copyIntsOut(src.address() + srcByteOffset, dst, dstOffset, count);
+    }
+
+    @Override
+    public void copy(DeviceBuffer src, long srcByteOffset, DeviceBuffer dst, long dstByteOffset, long bytes) {
+        checkOpen();
+        checkRange(src, srcByteOffset, bytes, "device copy source");
+        checkRange(dst, dstByteOffset, bytes, "device copy destination");
+        long from = src.address() + srcByteOffset, to = dst.address() + dstByteOffset;
+        run(() -> HostRuntime.copy(from, to, bytes));
+    }
+
+    @Override
+    public void fill32(DeviceBuffer dst, long byteOffset, long count, int bits) {
+        checkOpen();
+        checkRange(dst, byteOffset, 4 * count, "fill");
+        long to = dst.address() + byteOffset;
+        run(() -> HostRuntime.fill32(to, count, bits));
+    }
+
+    @Override
+    public void synchronize() {
+        // Every operation has completed when its call returns.
+    }
+
+    @Override
+    public void beginCapture() {
+        checkOpen();
+        if (capture != null) {
+            throw new IllegalStateException("graph capture already started on " + name());
+        }
+        capture = new ArrayList<>();
+    }
+
+    @Override
+    public Graph endCapture() {
+        if (capture == null) {
+            throw new IllegalStateException("no graph capture in progress on " + name());
+        }
+        List<Runnable> ops = List.copyOf(capture);
+        capture = null;
+        return new Graph() {
+            private boolean closed;
+
+            @Override
+            public void replay() {
+                if (closed) {
+                    throw new IllegalStateException("graph was closed");
+                }
+                checkOpen();
+                for (Runnable op : ops) {
+                    op.run();
+                }
+            }
+
+            @Override
+            public int size() {
+                return ops.size();
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+            }
+        };
+    }
+
+    @Override
+    public boolean isCapturing() {
+        return capture != null;
+    }
+
+    private static final class HostEvent implements DeviceEvent {
+        final long nanos = System.nanoTime();
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Override
+    public DeviceEvent recordEvent() {
+        return new HostEvent();
+    }
+
+    @Override
+    public float elapsedMillis(DeviceEvent start, DeviceEvent end) {
+        return (((HostEvent) end).nanos - ((HostEvent) start).nanos) / 1e6f;
+    }
+
+    @Override
+    protected long rawAllocate(long bytes) {
+        return HostRuntime.allocate(bytes);
+    }
+
+    @Override
+    protected void rawFree(long address) {
+        HostRuntime.free(address);
+    }
+
+    @Override
+    protected long allocationGranularity() {
+        return 1; // exact sizes: each buffer ends right before its guard page
+    }
+
+    @Override
+    protected void closeDevice() {
+        capture = null;
+    }
+}

@@ -1,0 +1,84 @@
+package jgan.kernels;
+
+import jgan.device.Device;
+import jgan.device.DeviceBuffer;
+import jgan.device.KernelArgs;
+import jgan.device.LaunchConfig;
+import jgan.tensor.Tensor;
+
+/**
+ * Sigmoid cross-entropy with logits, loss and gradient in one launch, the loss reduced on the
+ * device. Kernel: kernels/sigmoid_cross_entropy.cu; reference:
+ * {@link jgan.reference.SigmoidCrossEntropyReference}.
+ *
+ * <pre>
+ *   l_i  = max(z_i, 0) - z_i t_i + log(1 + exp(-|z_i|))
+ *   loss = k * sum_i w_i l_i          k = scale / n for MEAN, scale for SUM
+ *   grad_i = d loss / d z_i = k * w_i * (sigmoid(z_i) - t_i)
+ * </pre>
+ * Targets may be anywhere in [0, 1] (label smoothing); weights are optional.
+ */
+public final class SigmoidCrossEntropy {
+    public static final String KERNEL = "sigmoid_cross_entropy_forward_backward";
+    static final int THREADS = 256; // the kernel's block reduction assumes exactly this
+    static final int MAX_BLOCKS = 1024;
+    private static final String WORKSPACE = KERNEL;
+    /** partials[MAX_BLOCKS] then the completion counter. */
+    private static final long WORKSPACE_BYTES = 4L * MAX_BLOCKS + 16;
+
+    /** How the per-element losses are combined: mean or sum, times a factor. */
+    public record Reduction(boolean mean, float scale) {
+        public static final Reduction MEAN = new Reduction(true, 1f);
+        public static final Reduction SUM = new Reduction(false, 1f);
+
+        public Reduction {
+            Check.finite("sigmoid cross-entropy", "reduction scale", scale);
+        }
+
+        /** The same reduction multiplied by {@code factor} (e.g. -1 to maximise). */
+        public Reduction times(float factor) {
+            return new Reduction(mean, scale * factor);
+        }
+
+        float factor(int n) {
+            return mean ? scale / n : scale;
+        }
+    }
+
+    private SigmoidCrossEntropy() {
+    }
+
+    /**
+     * Writes the loss into {@code loss} (one element; added to it when {@code accumulate}) and,
+     * unless {@code grad} is null, the gradient into {@code grad}. {@code weights} may be null.
+     */
+    public static void lossAndGradient(Tensor logits, Tensor targets, Tensor weights, Tensor loss, Tensor grad,
+                                       Reduction reduction, boolean accumulate) {
+        Check.sameDevice(KERNEL, logits, targets, weights, loss, grad);
+        Check.sameNumel(KERNEL, "logits", logits, "targets", targets);
+        if (weights != null) {
+            Check.sameNumel(KERNEL, "logits", logits, "weights", weights);
+        }
+        if (grad != null) {
+            Check.sameNumel(KERNEL, "logits", logits, "grad", grad);
+        }
+        if (loss.numel() != 1) {
+            throw new IllegalArgumentException(KERNEL + ": loss must have one element, has shape " + loss.shape());
+        }
+        int n = logits.numel();
+        Device device = logits.device();
+        DeviceBuffer ws = device.workspace(WORKSPACE, WORKSPACE_BYTES);
+        LaunchConfig config = LaunchConfig.cover(n, THREADS, MAX_BLOCKS);
+        device.launch(KERNEL, config, new KernelArgs()
+                .ptr(logits.buffer())
+                .ptr(targets.buffer())
+                .ptr(weights == null ? null : weights.buffer())
+                .ptr(grad == null ? null : grad.buffer())
+                .ptr(loss.buffer())
+                .ptr(ws, 0)
+                .ptr(ws, 4L * MAX_BLOCKS)
+                .i32(n)
+                .f32(reduction.factor(n))
+                .i32(accumulate ? 1 : 0));
+    }
+}

@@ -1,0 +1,31 @@
+// runtime.h — the host runtime's API, as the JNI glue (and nothing else) uses it.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <string>
+
+#include "host_registry.h"
+
+struct dim3;
+
+namespace jgan_host {
+
+const KernelInfo* find_kernel(const std::string& name);
+
+// Runs the kernel to completion on the worker pool. Returns "" on success, else a message that
+// names the kernel, the block and the thread (or what was wrong with the launch).
+std::string launch(const KernelInfo& k, dim3 grid, dim3 block, size_t shared_bytes, const uint64_t* args, const char* kinds,
+                   int nargs);
+
+// Device memory: guard pages on both sides. nullptr when the system has no memory left.
+void* allocate(size_t bytes);
+bool release(void* p);
+bool is_device_range(const void* p, size_t bytes);
+size_t allocated_bytes();
+
+unsigned worker_count();
+void set_worker_count(unsigned n);
+
+}  // namespace jgan_host

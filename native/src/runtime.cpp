@@ -1,0 +1,860 @@
+// runtime.cpp — the host runtime: runs CUDA kernels compiled by g++ on the CPU.
+//
+// A launch is split into blocks; a pool of worker threads takes blocks in order. A worker
+// runs one block at a time: every CUDA thread of the block is a fiber with its own stack, and
+// the fibers run one at a time, round-robin in thread order, each until it finishes or waits
+// (at __syncthreads or a warp collective). That schedule is fixed, so a launch is
+// deterministic unless its blocks race each other through global memory.
+//
+// Checking is the point of this runtime, so it refuses what the GPU would do silently wrong:
+//   - a barrier that not every thread of the block reaches (divergent __syncthreads, a thread
+//     that exited while others wait), threads waiting at different barriers, a deadlock;
+//   - warp collectives whose mask names missing or exited lanes, or lanes that disagree;
+//   - a memory fault (device buffers have guard pages right behind them), a fiber stack
+//     overflow, an integer division by zero; and writes into the few bytes of slack between a
+//     buffer's end and its guard page, checked after the launch;
+//   - arguments that do not match the kernel's C++ signature, pointers to no live buffer.
+// Each failure names the kernel, the block and the thread.
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <xmmintrin.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "host_cuda.h"
+#include "host_registry.h"
+#include "runtime.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#define JGAN_ASAN 1
+#endif
+
+// ---- fiber switch (x86-64 System V): saves callee-saved registers, MXCSR and the x87 control
+// word on the old stack, stores its stack pointer, and resumes the new one. About 10 ns, with no
+// system call (glibc's swapcontext saves the signal mask, a syscall each switch).
+extern "C" void jgan_fiber_switch(void** save_sp, void* load_sp);
+asm(R"(
+    .pushsection .text
+    .globl jgan_fiber_switch
+    .type jgan_fiber_switch, @function
+jgan_fiber_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw 4(%rsp)
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+    addq $8, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size jgan_fiber_switch, .-jgan_fiber_switch
+    .popsection
+)");
+
+namespace jgan_host {
+
+std::vector<KernelInfo>& kernel_registry() {
+    static std::vector<KernelInfo> r;
+    return r;
+}
+
+thread_local ThreadContext* tl_thread = nullptr;
+
+namespace {
+
+std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char* fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return buf;
+}
+
+size_t page_size() {
+    static size_t p = (size_t)sysconf(_SC_PAGESIZE);
+    return p;
+}
+
+std::string dim_str(uint3 d) { return format("(%u,%u,%u)", d.x, d.y, d.z); }
+const char* base_name(const char* path) {
+    const char* s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+// ================================ device memory ==========================================
+// Each buffer gets its own mapping with a PROT_NONE guard page on both sides; the buffer ends
+// at most 15 bytes before the upper guard page (its start is 16-byte aligned, as float4 loads
+// need). Those slack bytes hold a canary that is checked after every launch that was passed a
+// pointer into the buffer.
+constexpr unsigned char kCanary = 0xcd;
+
+struct Allocation {
+    uintptr_t base;
+    size_t bytes;
+    void* mapping;
+    size_t mapping_bytes;
+};
+
+std::mutex g_alloc_mutex;
+std::map<uintptr_t, Allocation> g_allocs;  // by base
+size_t g_alloc_bytes = 0;
+
+// The live allocation containing [p, p + len), or nullptr.
+const Allocation* find_allocation(uintptr_t p, size_t len) {
+    auto it = g_allocs.upper_bound(p);
+    if (it == g_allocs.begin()) return nullptr;
+    --it;
+    const Allocation& a = it->second;
+    if (p >= a.base && p + len <= a.base + a.bytes && p + len >= p) return &a;
+    return nullptr;
+}
+
+// Words describing where address p lies relative to live buffers (for fault messages).
+std::string describe_address(uintptr_t p) {
+    std::lock_guard<std::mutex> lock(g_alloc_mutex);
+    for (const auto& [base, a] : g_allocs) {
+        uintptr_t lo = (uintptr_t)a.mapping, hi = lo + a.mapping_bytes;
+        if (p < lo || p >= hi) continue;
+        if (p >= a.base + a.bytes)
+            return format("%zu bytes past the end of a %zu-byte device buffer at 0x%lx", (size_t)(p - (a.base + a.bytes)),
+                          a.bytes, (unsigned long)a.base);
+        if (p < a.base)
+            return format("%zu bytes before the start of a %zu-byte device buffer at 0x%lx", (size_t)(a.base - p), a.bytes,
+                          (unsigned long)a.base);
+    }
+    return "not in or next to any live device buffer";
+}
+
+// ================================ launches and fibers ====================================
+enum class FiberState : uint8_t { Runnable, AtBarrier, AtWarp, Done };
+
+struct Collective {
+    unsigned mask = 0;
+    unsigned arrived = 0;
+    const char* op = nullptr;
+    const char* file = nullptr;
+    int line = 0;
+    uint64_t values[32];
+};
+
+struct Fiber {
+    void* sp = nullptr;
+    char* stack_lo = nullptr;  // lowest usable byte (above the guard page)
+    size_t stack_bytes = 0;
+    ThreadContext tc{};
+    FiberState state = FiberState::Done;
+    unsigned linear = 0;
+    const char* wait_op = nullptr;
+    const char* wait_file = nullptr;
+    int wait_line = 0;
+    unsigned wait_mask = 0;
+    Collective* collective = nullptr;
+    uint64_t result[32];
+    void* asan_fake_stack = nullptr;
+};
+
+struct Launch {
+    const KernelInfo* kernel;
+    dim3 grid, block;
+    size_t shared_bytes;
+    std::vector<uint64_t> args;
+    uint64_t total_blocks;
+    std::atomic<uint64_t> next_block{0};
+    std::atomic<bool> failed{false};
+    std::mutex error_mutex;
+    uint64_t error_block = UINT64_MAX;
+    std::string error;
+
+    void record_error(uint64_t block_linear, const std::string& message) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (block_linear < error_block) {  // report the lowest failing block: deterministic
+            error_block = block_linear;
+            error = message;
+        }
+        failed.store(true);
+    }
+};
+
+struct Warp {
+    std::vector<Collective*> pending;
+};
+
+// One per worker thread.
+struct Worker {
+    std::vector<Fiber> fibers;
+    std::vector<std::pair<char*, size_t>> stacks;  // mapping, bytes (incl. guard page)
+    size_t stack_bytes = 0;
+    void* sched_sp = nullptr;
+    void* sched_fake_stack = nullptr;
+    const void* sched_stack_bottom = nullptr;
+    size_t sched_stack_size = 0;
+    std::vector<unsigned char> dynamic_smem_storage;
+    unsigned char* dynamic_smem = nullptr;
+    std::vector<Warp> warps;
+    std::vector<Collective> collective_pool;
+    std::vector<Collective*> free_collectives;
+
+    // The block being run.
+    Launch* launch = nullptr;
+    uint64_t block_linear = 0;
+    uint3 block_idx{};
+    unsigned nthreads = 0;
+    unsigned n_done = 0;
+    unsigned n_at_barrier = 0;
+    const char* barrier_file = nullptr;
+    int barrier_line = 0;
+    unsigned barrier_first = 0;
+    Fiber* current = nullptr;
+    bool failed = false;
+    std::string error;
+
+    // Set by the signal handler for the fault landing.
+    int fault_signal = 0;
+    uintptr_t fault_address = 0;
+    bool fault_write = false;
+    bool fault_stack_overflow = false;
+
+    void* altstack = nullptr;
+};
+
+thread_local Worker* tl_worker = nullptr;
+
+std::string thread_str(const Fiber& f) { return dim_str(f.tc.thread_idx); }
+
+std::string where(const Worker& w) {
+    return format("kernel '%s' block %s", w.launch->kernel->name.c_str(), dim_str(w.block_idx).c_str());
+}
+
+// ---- fiber switching with AddressSanitizer's fiber annotations -----------------------------
+inline void switch_to_fiber(Worker& w, Fiber& f) {
+#ifdef JGAN_ASAN
+    __sanitizer_start_switch_fiber(&w.sched_fake_stack, f.stack_lo, f.stack_bytes);
+#endif
+    jgan_fiber_switch(&w.sched_sp, f.sp);
+#ifdef JGAN_ASAN
+    __sanitizer_finish_switch_fiber(w.sched_fake_stack, nullptr, nullptr);
+#endif
+}
+
+// From the running fiber back to the scheduler; returns when the scheduler resumes it.
+inline void yield_to_scheduler(Worker& w, Fiber& f) {
+#ifdef JGAN_ASAN
+    __sanitizer_start_switch_fiber(&f.asan_fake_stack, w.sched_stack_bottom, w.sched_stack_size);
+#endif
+    jgan_fiber_switch(&f.sp, w.sched_sp);
+#ifdef JGAN_ASAN
+    __sanitizer_finish_switch_fiber(f.asan_fake_stack, &w.sched_stack_bottom, &w.sched_stack_size);
+#endif
+}
+
+// Leaves the fiber for good (finished, or failed).
+[[noreturn]] inline void leave_fiber(Worker& w, Fiber& f) {
+#ifdef JGAN_ASAN
+    __sanitizer_start_switch_fiber(nullptr, w.sched_stack_bottom, w.sched_stack_size);
+#endif
+    void* dead_sp;
+    jgan_fiber_switch(&dead_sp, w.sched_sp);
+    __builtin_unreachable();
+}
+
+// A failure inside the running fiber: record it and abandon the block.
+[[noreturn]] void fail(const std::string& message) {
+    Worker& w = *tl_worker;
+    if (!w.failed) {
+        w.failed = true;
+        w.error = message;
+    }
+    leave_fiber(w, *w.current);
+}
+
+void fiber_entry() {
+    Worker& w = *tl_worker;
+    Fiber& f = *w.current;
+#ifdef JGAN_ASAN
+    __sanitizer_finish_switch_fiber(nullptr, &w.sched_stack_bottom, &w.sched_stack_size);
+#endif
+    w.launch->kernel->invoke(w.launch->kernel->fn, w.launch->args.data());
+    // The thread has finished.
+    f.state = FiberState::Done;
+    w.n_done++;
+    if (w.n_at_barrier > 0) {
+        const Fiber& waiter = w.fibers[w.barrier_first];
+        fail(format("%s: thread %s exited while %u thread(s) of the block wait at __syncthreads() at %s:%d "
+                    "(e.g. thread %s): every thread of a block must reach each barrier",
+                    where(w).c_str(), thread_str(f).c_str(), w.n_at_barrier, base_name(w.barrier_file), w.barrier_line,
+                    thread_str(waiter).c_str()));
+    }
+    unsigned warp = f.linear / 32, lane = f.linear % 32;
+    for (Collective* c : w.warps[warp].pending) {
+        if (c->mask & (1u << lane)) {
+            fail(format("%s: thread %s (lane %u of warp %u) exited while lanes of its warp wait for it at %s (mask 0x%08x) at %s:%d",
+                        where(w).c_str(), thread_str(f).c_str(), lane, warp, c->op, c->mask, base_name(c->file), c->line));
+        }
+    }
+    leave_fiber(w, f);
+}
+
+// Fault landing: the signal handler points a faulting fiber here (on a fresh part of its own
+// stack), so the failure is reported through the normal path, with the kernel, block and thread.
+void fault_landing() {
+    Worker& w = *tl_worker;
+    Fiber& f = *w.current;
+    std::string what;
+    if (w.fault_stack_overflow) {
+        what = format("stack overflow (the fiber stacks are %zu KiB; set JGAN_HOST_STACK_KB for more)", w.stack_bytes / 1024);
+    } else if (w.fault_signal == SIGFPE) {
+        what = "arithmetic fault (integer division by zero?)";
+    } else {
+        what = format("invalid %s at address 0x%lx, %s", w.fault_write ? "write" : "read", (unsigned long)w.fault_address,
+                      describe_address(w.fault_address).c_str());
+    }
+    fail(format("%s thread %s: %s", where(w).c_str(), thread_str(f).c_str(), what.c_str()));
+}
+
+void release_collective(Worker& w, unsigned warp, Collective* c) {
+    auto& p = w.warps[warp].pending;
+    p.erase(std::find(p.begin(), p.end(), c));
+    w.free_collectives.push_back(c);
+}
+
+void init_fiber_stack(Fiber& f) {
+    char* top = f.stack_lo + f.stack_bytes;
+    top = (char*)((uintptr_t)top & ~(uintptr_t)15);
+    uint64_t* slot = (uint64_t*)(top - 16);  // the return address: 16-byte aligned, as after a call
+    slot[1] = 0;                              // no caller above fiber_entry
+    slot[0] = (uint64_t)(uintptr_t)&fiber_entry;
+    uint64_t* regs = slot - 7;
+    for (int i = 1; i < 7; ++i) regs[i] = 0;  // r15, r14, r13, r12, rbx, rbp
+    uint32_t csr[2];
+    csr[0] = _mm_getcsr();
+    uint16_t cw;
+    asm volatile("fnstcw %0" : "=m"(cw));
+    csr[1] = cw;
+    memcpy(&regs[0], csr, 8);
+    f.sp = regs;
+}
+
+void ensure_stacks(Worker& w, unsigned n) {
+    static size_t stack_bytes = [] {
+        const char* e = getenv("JGAN_HOST_STACK_KB");
+        size_t kb = e ? strtoul(e, nullptr, 10) : 64;
+        return std::max<size_t>(kb, 16) * 1024;
+    }();
+    w.stack_bytes = stack_bytes;
+    while (w.stacks.size() < n) {
+        size_t total = stack_bytes + page_size();
+        void* m = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED) throw std::runtime_error("host runtime: cannot map a fiber stack");
+        mprotect(m, page_size(), PROT_NONE);  // guard page below the stack: an overflow faults
+        w.stacks.emplace_back((char*)m, total);
+    }
+    if (w.fibers.size() < n) w.fibers.resize(n);
+}
+
+// Runs one block on the calling worker. Returns false if it failed (w.error says why).
+bool run_block(Worker& w, Launch& L, uint64_t b) {
+    const dim3 gd = L.grid, bd = L.block;
+    w.launch = &L;
+    w.block_linear = b;
+    w.block_idx = uint3{(unsigned)(b % gd.x), (unsigned)((b / gd.x) % gd.y), (unsigned)(b / ((uint64_t)gd.x * gd.y))};
+    w.nthreads = bd.x * bd.y * bd.z;
+    w.n_done = 0;
+    w.n_at_barrier = 0;
+    w.failed = false;
+    w.error.clear();
+    unsigned nwarps = (w.nthreads + 31) / 32;
+    w.warps.assign(nwarps, Warp{});
+    w.free_collectives.clear();
+    w.collective_pool.resize(std::max<size_t>(w.collective_pool.size(), (size_t)nwarps * 32 + 1));
+    for (auto& c : w.collective_pool) w.free_collectives.push_back(&c);
+    ensure_stacks(w, w.nthreads);
+    if (L.shared_bytes > 0) {
+        // Unwritten shared memory reads as NaN (all bits set), so a kernel that forgets to store
+        // before a barrier produces NaN rather than plausible stale values.
+        memset(w.dynamic_smem, 0xff, L.shared_bytes);
+    }
+    for (unsigned t = 0; t < w.nthreads; ++t) {
+        Fiber& f = w.fibers[t];
+        f.stack_lo = w.stacks[t].first + page_size();
+        f.stack_bytes = w.stacks[t].second - page_size();
+#ifdef JGAN_ASAN
+        __asan_unpoison_memory_region(f.stack_lo, f.stack_bytes);
+#endif
+        f.linear = t;
+        f.tc.thread_idx = uint3{t % bd.x, (t / bd.x) % bd.y, t / (bd.x * bd.y)};
+        f.tc.block_idx = w.block_idx;
+        f.tc.block_dim = bd;
+        f.tc.grid_dim = gd;
+        f.state = FiberState::Runnable;
+        f.collective = nullptr;
+        f.asan_fake_stack = nullptr;
+        init_fiber_stack(f);
+    }
+    for (;;) {
+        bool ran = false;
+        for (unsigned t = 0; t < w.nthreads; ++t) {
+            Fiber& f = w.fibers[t];
+            if (f.state != FiberState::Runnable) continue;
+            ran = true;
+            w.current = &f;
+            tl_thread = &f.tc;
+            switch_to_fiber(w, f);
+            w.current = nullptr;
+            tl_thread = nullptr;
+            if (w.failed) return false;
+        }
+        if (w.n_done == w.nthreads) return true;
+        if (!ran) {
+            // Nothing can run and not everyone finished: a deadlock. Say who waits where, one
+            // group of threads per wait site.
+            struct Group { std::string what; unsigned first, last, count; };
+            std::vector<Group> groups;
+            for (unsigned t = 0; t < w.nthreads; ++t) {
+                const Fiber& f = w.fibers[t];
+                std::string what;
+                if (f.state == FiberState::AtBarrier) {
+                    what = format("__syncthreads() at %s:%d", base_name(f.wait_file), f.wait_line);
+                } else if (f.state == FiberState::AtWarp) {
+                    unsigned missing = f.wait_mask & ~f.collective->arrived;
+                    what = format("%s (mask 0x%08x) at %s:%d for lane %d", f.wait_op, f.wait_mask, base_name(f.wait_file),
+                                  f.wait_line, missing ? __builtin_ctz(missing) : -1);
+                } else {
+                    continue;
+                }
+                auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.what == what; });
+                if (g == groups.end()) groups.push_back(Group{what, t, t, 1});
+                else { g->last = t; g->count++; }
+            }
+            std::string msg = where(w) + ": deadlock: no thread can run;";
+            for (const Group& g : groups) {
+                if (g.count == 1)
+                    msg += format(" thread %s waits at %s;", thread_str(w.fibers[g.first]).c_str(), g.what.c_str());
+                else
+                    msg += format(" %u threads, thread %s to %s, wait at %s;", g.count, thread_str(w.fibers[g.first]).c_str(),
+                                  thread_str(w.fibers[g.last]).c_str(), g.what.c_str());
+            }
+            w.error = msg + " (a __syncthreads() or warp collective inside divergent code?)";
+            return false;
+        }
+    }
+}
+
+// ================================ worker pool ============================================
+class Pool {
+  public:
+    static Pool& instance() {
+        static Pool* p = new Pool();  // never destroyed: workers may outlive static destruction
+        return *p;
+    }
+
+    unsigned size() {
+        std::lock_guard<std::mutex> lock(m_);
+        return desired_;
+    }
+
+    void resize(unsigned n) {
+        std::lock_guard<std::mutex> lock(m_);
+        desired_ = std::max(1u, n);
+    }
+
+    void run(Launch& L) {
+        std::unique_lock<std::mutex> lock(m_);
+        while ((unsigned)threads_.size() < desired_) {
+            threads_.emplace_back([this] { work(); });
+        }
+        launch_ = &L;
+        active_ = std::min<uint64_t>(desired_, L.total_blocks);
+        busy_ = active_;
+        generation_++;
+        cv_.notify_all();
+        done_cv_.wait(lock, [this] { return busy_ == 0; });
+        launch_ = nullptr;
+    }
+
+  private:
+    Pool() {
+        const char* e = getenv("JGAN_HOST_THREADS");
+        unsigned n = e ? (unsigned)strtoul(e, nullptr, 10) : std::thread::hardware_concurrency();
+        desired_ = std::max(1u, n);
+    }
+
+    void work() {
+        Worker w;
+        tl_worker = &w;
+        install_altstack(w);
+        w.dynamic_smem_storage.resize(232448 + 16);
+        w.dynamic_smem = (unsigned char*)(((uintptr_t)w.dynamic_smem_storage.data() + 15) & ~(uintptr_t)15);
+        uint64_t seen = 0;
+        unsigned index;
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            index = next_index_++;
+        }
+        for (;;) {
+            Launch* L;
+            {
+                std::unique_lock<std::mutex> lock(m_);
+                cv_.wait(lock, [&] { return generation_ != seen; });
+                seen = generation_;
+                if (index >= active_) continue;  // this launch needs fewer workers
+                L = launch_;
+            }
+            for (;;) {
+                if (L->failed.load()) break;
+                uint64_t b = L->next_block.fetch_add(1);
+                if (b >= L->total_blocks) break;
+                if (!run_block(w, *L, b)) L->record_error(b, w.error);
+            }
+            w.launch = nullptr;
+            std::lock_guard<std::mutex> lock(m_);
+            if (--busy_ == 0) done_cv_.notify_all();
+        }
+    }
+
+    static void install_altstack(Worker& w) {
+        size_t sz = 64 * 1024;
+        w.altstack = malloc(sz);
+        stack_t ss{};
+        ss.ss_sp = w.altstack;
+        ss.ss_size = sz;
+        sigaltstack(&ss, nullptr);
+    }
+
+    std::mutex m_;
+    std::condition_variable cv_, done_cv_;
+    std::vector<std::thread> threads_;
+    unsigned desired_ = 1;
+    unsigned next_index_ = 0;
+    uint64_t generation_ = 0;
+    uint64_t active_ = 0;
+    uint64_t busy_ = 0;
+    Launch* launch_ = nullptr;
+};
+
+// ================================ signals ================================================
+struct sigaction g_previous[32];
+
+void chain(int sig, siginfo_t* info, void* ctx) {
+    const struct sigaction& prev = g_previous[sig];
+    if (prev.sa_flags & SA_SIGINFO) {
+        if (prev.sa_sigaction) {
+            prev.sa_sigaction(sig, info, ctx);
+            return;
+        }
+    } else if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN) {
+        prev.sa_handler(sig);
+        return;
+    }
+    // Default action: restore it and return, so the fault repeats and ends the process.
+    signal(sig, SIG_DFL);
+}
+
+void on_fault(int sig, siginfo_t* info, void* ctx) {
+    Worker* w = tl_worker;
+    ucontext_t* uc = (ucontext_t*)ctx;
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+    Fiber* f = w ? w->current : nullptr;
+    // Only faults of a running kernel thread on its own stack are ours; the JVM uses SIGSEGV too.
+    if (!f || sp < (uintptr_t)f->stack_lo - page_size() || sp > (uintptr_t)f->stack_lo + f->stack_bytes) {
+        chain(sig, info, ctx);
+        return;
+    }
+    w->fault_signal = sig;
+    w->fault_address = (uintptr_t)info->si_addr;
+    w->fault_write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+    uintptr_t guard_lo = (uintptr_t)f->stack_lo - page_size();
+    w->fault_stack_overflow = sig != SIGFPE && w->fault_address >= guard_lo && w->fault_address < (uintptr_t)f->stack_lo;
+    // Resume the fiber in fault_landing, on the top part of its own stack (the fiber is
+    // abandoned anyway), as if fault_landing had been called.
+    uintptr_t top = ((uintptr_t)f->stack_lo + f->stack_bytes - 256) & ~(uintptr_t)15;
+    uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(top - 8);
+    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)&fault_landing;
+}
+
+void install_fault_handlers() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        for (int sig : {SIGSEGV, SIGBUS, SIGFPE}) {
+            struct sigaction sa {};
+            sa.sa_sigaction = on_fault;
+            sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+            sigemptyset(&sa.sa_mask);
+            sigaction(sig, &sa, &g_previous[sig]);
+        }
+    });
+}
+
+}  // namespace
+
+// ================================ calls from kernels =====================================
+void syncthreads(const char* file, int line) {
+    Worker& w = *tl_worker;
+    Fiber& f = *w.current;
+    if (w.n_done > 0) {
+        const Fiber* gone = nullptr;
+        for (unsigned t = 0; t < w.nthreads && !gone; ++t)
+            if (w.fibers[t].state == FiberState::Done) gone = &w.fibers[t];
+        fail(format("%s: thread %s reached __syncthreads() at %s:%d after %u thread(s) of the block had exited (e.g. thread %s): "
+                    "every thread of a block must reach each barrier (a __syncthreads() inside divergent code?)",
+                    where(w).c_str(), thread_str(f).c_str(), base_name(file), line, w.n_done, thread_str(*gone).c_str()));
+    }
+    if (w.n_at_barrier == 0) {
+        w.barrier_file = file;
+        w.barrier_line = line;
+        w.barrier_first = f.linear;
+    } else if (line != w.barrier_line || strcmp(file, w.barrier_file) != 0) {
+        fail(format("%s: threads wait at different barriers: thread %s at __syncthreads() %s:%d, thread %s at %s:%d "
+                    "(a __syncthreads() inside divergent code)",
+                    where(w).c_str(), thread_str(w.fibers[w.barrier_first]).c_str(), base_name(w.barrier_file), w.barrier_line,
+                    thread_str(f).c_str(), base_name(file), line));
+    }
+    if (++w.n_at_barrier == w.nthreads) {
+        // The last one in releases the others and goes on.
+        w.n_at_barrier = 0;
+        for (unsigned t = 0; t < w.nthreads; ++t)
+            if (w.fibers[t].state == FiberState::AtBarrier) w.fibers[t].state = FiberState::Runnable;
+        return;
+    }
+    f.state = FiberState::AtBarrier;
+    f.wait_file = file;
+    f.wait_line = line;
+    yield_to_scheduler(w, f);
+}
+
+unsigned lane_id() { return tl_worker->current->linear % 32; }
+
+const uint64_t* warp_collective(unsigned mask, uint64_t value, const char* op, const char* file, int line) {
+    Worker& w = *tl_worker;
+    Fiber& f = *w.current;
+    unsigned warp = f.linear / 32, lane = f.linear % 32;
+    unsigned lanes_in_warp = std::min(32u, w.nthreads - warp * 32);
+    Warp& wp = w.warps[warp];
+    if (!(mask & (1u << lane))) {
+        fail(format("%s thread %s: %s at %s:%d with mask 0x%08x, which does not include its own lane %u", where(w).c_str(),
+                    thread_str(f).c_str(), op, base_name(file), line, mask, lane));
+    }
+    Collective* c = nullptr;
+    for (Collective* p : wp.pending) {
+        if (p->mask & (1u << lane)) {
+            c = p;
+            break;
+        }
+    }
+    if (c) {
+        if (c->mask != mask || strcmp(c->op, op) != 0) {
+            fail(format("%s thread %s: lanes of warp %u disagree: %s (mask 0x%08x) at %s:%d meets %s (mask 0x%08x) at %s:%d",
+                        where(w).c_str(), thread_str(f).c_str(), warp, op, mask, base_name(file), line, c->op, c->mask,
+                        base_name(c->file), c->line));
+        }
+    } else {
+        if (lanes_in_warp < 32 && (mask >> lanes_in_warp) != 0) {
+            fail(format("%s thread %s: %s at %s:%d names lanes up to %d in mask 0x%08x, but warp %u of this %u-thread block has "
+                        "only %u lanes",
+                        where(w).c_str(), thread_str(f).c_str(), op, base_name(file), line, 31 - __builtin_clz(mask), mask, warp,
+                        w.nthreads, lanes_in_warp));
+        }
+        for (unsigned l = 0; l < lanes_in_warp; ++l) {
+            if ((mask & (1u << l)) && w.fibers[warp * 32 + l].state == FiberState::Done) {
+                fail(format("%s thread %s: %s at %s:%d names lane %u in mask 0x%08x, but that thread has exited", where(w).c_str(),
+                            thread_str(f).c_str(), op, base_name(file), line, l, mask));
+            }
+        }
+        for (Collective* p : wp.pending) {
+            if (p->mask & mask) {
+                fail(format("%s thread %s: lanes of warp %u disagree on the mask: 0x%08x at %s:%d overlaps 0x%08x of %s at %s:%d",
+                            where(w).c_str(), thread_str(f).c_str(), warp, mask, base_name(file), line, p->mask, p->op,
+                            base_name(p->file), p->line));
+            }
+        }
+        c = w.free_collectives.back();
+        w.free_collectives.pop_back();
+        c->mask = mask;
+        c->arrived = 0;
+        c->op = op;
+        c->file = file;
+        c->line = line;
+        memset(c->values, 0, sizeof c->values);
+        wp.pending.push_back(c);
+    }
+    c->values[lane] = value;
+    c->arrived |= 1u << lane;
+    if (c->arrived == mask) {
+        // Complete: hand every participant the values, wake them, and go on.
+        for (unsigned l = 0; l < 32; ++l) {
+            if (!(mask & (1u << l))) continue;
+            Fiber& p = w.fibers[warp * 32 + l];
+            memcpy(p.result, c->values, sizeof c->values);
+            if (&p != &f) p.state = FiberState::Runnable;
+            p.collective = nullptr;
+        }
+        release_collective(w, warp, c);
+        return f.result;
+    }
+    f.state = FiberState::AtWarp;
+    f.collective = c;
+    f.wait_op = op;
+    f.wait_file = file;
+    f.wait_line = line;
+    f.wait_mask = mask;
+    yield_to_scheduler(w, f);
+    return f.result;
+}
+
+void syncwarp_at(const char* file, int line, unsigned mask) { warp_collective(mask, 0, "__syncwarp", file, line); }
+
+void* dynamic_shared_raw() {
+    Worker& w = *tl_worker;
+    if (w.launch->shared_bytes == 0) {
+        fail(format("%s thread %s: uses dynamic shared memory but was launched with 0 bytes of it", where(w).c_str(),
+                    thread_str(*w.current).c_str()));
+    }
+    return w.dynamic_smem;
+}
+
+void kernel_trap(const char* what) {
+    Worker& w = *tl_worker;
+    fail(format("%s thread %s: %s", where(w).c_str(), thread_str(*w.current).c_str(), what));
+}
+
+// ================================ the runtime's API (for JNI and tests) ==================
+const KernelInfo* find_kernel(const std::string& name) {
+    for (const KernelInfo& k : kernel_registry())
+        if (k.name == name) return &k;
+    return nullptr;
+}
+
+std::string launch(const KernelInfo& k, dim3 grid, dim3 block, size_t shared_bytes, const uint64_t* args, const char* kinds,
+                   int nargs) {
+    // The arguments must match the kernel's C++ signature exactly.
+    if ((size_t)nargs != k.kinds.size() || k.kinds != std::string(kinds, nargs)) {
+        std::string want, got;
+        for (size_t i = 0; i < k.kinds.size(); ++i) want += format("%s%c%d", i ? ", " : "", k.kinds[i], k.sizes[i]);
+        for (int i = 0; i < nargs; ++i) got += format("%s%c", i ? ", " : "", kinds[i]);
+        return format("kernel '%s' takes %zu argument(s) (%s) but was passed %d (%s) [p pointer, i int32, f float, l int64; "
+                      "the number is bytes]",
+                      k.name.c_str(), k.kinds.size(), want.c_str(), nargs, got.c_str());
+    }
+    uint64_t threads = (uint64_t)block.x * block.y * block.z;
+    if (threads == 0 || threads > 1024 || grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.y > 65535 || grid.z > 65535)
+        return format("kernel '%s': invalid launch grid (%u,%u,%u) block (%u,%u,%u)", k.name.c_str(), grid.x, grid.y, grid.z,
+                      block.x, block.y, block.z);
+    if (shared_bytes > 232448)
+        return format("kernel '%s': %zu bytes of dynamic shared memory (at most 232448)", k.name.c_str(), shared_bytes);
+    // Every pointer must be null or point into a live device buffer.
+    std::vector<const Allocation*> touched;
+    {
+        std::lock_guard<std::mutex> lock(g_alloc_mutex);
+        for (int i = 0; i < nargs; ++i) {
+            if (kinds[i] != 'p' || args[i] == 0) continue;
+            const Allocation* a = find_allocation((uintptr_t)args[i], 0);
+            if (!a || (uintptr_t)args[i] > a->base + a->bytes)
+                return format("kernel '%s': argument %d (0x%lx) points into no live device buffer (freed, or not device memory)",
+                              k.name.c_str(), i, (unsigned long)args[i]);
+            touched.push_back(a);
+        }
+    }
+    install_fault_handlers();
+    Launch L;
+    L.kernel = &k;
+    L.grid = grid;
+    L.block = block;
+    L.shared_bytes = shared_bytes;
+    L.args.assign(args, args + nargs);
+    L.total_blocks = (uint64_t)grid.x * grid.y * grid.z;
+    Pool::instance().run(L);
+    if (L.failed.load()) return L.error;
+    // A write into a buffer's slack (past its end, short of the guard page) is found here.
+    std::lock_guard<std::mutex> lock(g_alloc_mutex);
+    for (int i = 0, p = 0; i < nargs; ++i) {
+        if (kinds[i] != 'p' || args[i] == 0) continue;
+        const Allocation* a = touched[p++];
+        const unsigned char* slack = (const unsigned char*)(a->base + a->bytes);
+        const unsigned char* guard = (const unsigned char*)(((uintptr_t)a->mapping) + a->mapping_bytes - page_size());
+        const unsigned char* last_changed = nullptr;
+        for (const unsigned char* s = slack; s < guard; ++s)
+            if (*s != kCanary) last_changed = s;
+        if (last_changed) {
+            memset((void*)slack, kCanary, (size_t)(guard - slack));  // report it once
+            return format("kernel '%s' wrote past the end of the %zu-byte device buffer of argument %d (0x%lx): bytes up to %zu "
+                          "past its end were changed; the writing thread is unknown (the write fell short of the guard page)",
+                          k.name.c_str(), a->bytes, i, (unsigned long)a->base, (size_t)(last_changed - slack) + 1);
+        }
+    }
+    return std::string();
+}
+
+void* allocate(size_t bytes) {
+    if (bytes == 0) return nullptr;
+    size_t ps = page_size();
+    size_t data_pages = (bytes + 15 + ps - 1) / ps;
+    size_t total = (data_pages + 2) * ps;
+    void* m = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) return nullptr;
+    char* lo = (char*)m;
+    char* guard_hi = lo + total - ps;
+    mprotect(lo, ps, PROT_NONE);
+    mprotect(guard_hi, ps, PROT_NONE);
+    uintptr_t base = ((uintptr_t)guard_hi - bytes) & ~(uintptr_t)15;
+    memset((void*)(base + bytes), kCanary, (uintptr_t)guard_hi - (base + bytes));
+    std::lock_guard<std::mutex> lock(g_alloc_mutex);
+    g_allocs[base] = Allocation{base, bytes, m, total};
+    g_alloc_bytes += bytes;
+    return (void*)base;
+}
+
+bool release(void* p) {
+    std::lock_guard<std::mutex> lock(g_alloc_mutex);
+    auto it = g_allocs.find((uintptr_t)p);
+    if (it == g_allocs.end()) return false;
+    munmap(it->second.mapping, it->second.mapping_bytes);
+    g_alloc_bytes -= it->second.bytes;
+    g_allocs.erase(it);
+    return true;
+}
+
+bool is_device_range(const void* p, size_t bytes) {
+    std::lock_guard<std::mutex> lock(g_alloc_mutex);
+    return find_allocation((uintptr_t)p, bytes) != nullptr;
+}
+
+size_t allocated_bytes() {
+    std::lock_guard<std::mutex> lock(g_alloc_mutex);
+    return g_alloc_bytes;
+}
+
+unsigned worker_count() { return Pool::instance().size(); }
+void set_worker_count(unsigned n) { Pool::instance().resize(n); }
+
+}  // namespace jgan_host
