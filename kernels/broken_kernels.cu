@@ -32,3 +32,10 @@ JGAN_KERNEL void broken_warp_deadlock(float* x) {
 JGAN_KERNEL void broken_null_read(const float* x, float* y) {
     y[threadIdx.x] = x[threadIdx.x];
 }
+
+// 256 KiB of locals per thread: more than a fiber's stack (64 KiB by default).
+JGAN_KERNEL void broken_stack_overflow(int* out, int index) {
+    volatile int big[64 * 1024];
+    big[index % (64 * 1024)] = index;
+    out[threadIdx.x] = big[(index * 7) % (64 * 1024)];
+}

@@ -13,7 +13,9 @@ bash "$kernels/gen_unity.sh" "$build/jgan_kernels_all.cu"
 CXX="${CXX:-g++}"
 # -march=x86-64-v3: AVX2 and FMA, or fmaf becomes a library call. gnu++17 and fp-contract=fast
 # contract a*b+c into FMA as nvcc does by default.
-flags=(-std=gnu++17 -fPIC -shared -pthread -march=x86-64-v3 -ffp-contract=fast -DJGAN_HOST
+# -fstack-clash-protection: a frame larger than a page is probed page by page, so a kernel with
+# big local arrays hits its fiber's guard page instead of writing over a neighbouring stack.
+flags=(-std=gnu++17 -fPIC -shared -pthread -march=x86-64-v3 -ffp-contract=fast -fstack-clash-protection -DJGAN_HOST
        -Wall -Wno-unused-function
        -I"$here/include" -I"$kernels" -I"$java_home/include" -I"$java_home/include/linux")
 case "$mode" in

@@ -89,7 +89,11 @@ public final class HostDevice extends Device {
         }
     }
 
-    private static void checkRange(DeviceBuffer buffer, long byteOffset, long bytes, String what) {
+    private void checkRange(DeviceBuffer buffer, long byteOffset, long bytes, String what) {
+        if (buffer.device() != this) {
+            throw new IllegalArgumentException(what + ": the buffer belongs to " + buffer.device().name() + ", not to this "
+                    + name() + " device");
+        }
         if (byteOffset < 0 || bytes < 0 || byteOffset + bytes > buffer.bytes()) {
             throw new IllegalArgumentException(what + ": " + bytes + " bytes at offset " + byteOffset + " do not fit a buffer of "
                     + buffer.bytes() + " bytes");

@@ -92,6 +92,15 @@ class HostRuntimeFaultsTest {
     }
 
     @Test
+    void stackOverflowIsReported() {
+        try (DeviceBuffer out = dev.allocate(4 * 32)) {
+            String m = failure("broken_stack_overflow", new LaunchConfig(Dim3.of(1), Dim3.of(32), 0),
+                    new KernelArgs().ptr(out).i32(12_345));
+            assertContains(m, "kernel 'broken_stack_overflow' block (0,0,0) thread (0,0,0): stack overflow", "JGAN_HOST_STACK_KB");
+        }
+    }
+
+    @Test
     void fullMaskInPartialWarpIsReported() {
         try (DeviceBuffer out = dev.allocate(4 * 6 * 48)) {
             String m = failure("check_warp_intrinsics", new LaunchConfig(Dim3.of(1), Dim3.of(48), 0), new KernelArgs().ptr(out));
