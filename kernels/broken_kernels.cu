@@ -33,6 +33,12 @@ JGAN_KERNEL void broken_null_read(const float* x, float* y) {
     y[threadIdx.x] = x[threadIdx.x];
 }
 
+// Waits for a flag nobody sets.
+JGAN_KERNEL void broken_spin_forever(const int* flag) {
+    while (*(volatile const int*)flag == 0) {
+    }
+}
+
 // 256 KiB of locals per thread: more than a fiber's stack (64 KiB by default).
 JGAN_KERNEL void broken_stack_overflow(int* out, int index) {
     volatile int big[64 * 1024];

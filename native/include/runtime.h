@@ -26,6 +26,9 @@ bool is_device_range(const void* p, size_t bytes);
 size_t allocated_bytes();
 
 unsigned worker_count();
+// Seconds after which a running launch is stopped and reported (JGAN_HOST_TIMEOUT_S, default 300).
+double launch_timeout();
+void set_launch_timeout(double seconds);
 void set_worker_count(unsigned n);
 
 }  // namespace jgan_host

@@ -135,4 +135,10 @@ JNIEXPORT jint JNICALL Java_jgan_device_HostRuntime_workerCount(JNIEnv*, jclass)
 
 JNIEXPORT void JNICALL Java_jgan_device_HostRuntime_setWorkerCount(JNIEnv*, jclass, jint n) { set_worker_count((unsigned)n); }
 
+JNIEXPORT jdouble JNICALL Java_jgan_device_HostRuntime_launchTimeoutSeconds(JNIEnv*, jclass) { return launch_timeout(); }
+
+JNIEXPORT void JNICALL Java_jgan_device_HostRuntime_setLaunchTimeoutSeconds(JNIEnv*, jclass, jdouble s) {
+    set_launch_timeout(s);
+}
+
 }  // extern "C"

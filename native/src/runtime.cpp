@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -193,6 +194,7 @@ struct Launch {
     uint64_t total_blocks;
     std::atomic<uint64_t> next_block{0};
     std::atomic<bool> failed{false};
+    std::atomic<bool> timed_out{false};  // set by the watchdog; every fiber is stopped at its next step
     std::mutex error_mutex;
     uint64_t error_block = UINT64_MAX;
     std::string error;
@@ -250,6 +252,18 @@ struct Worker {
 };
 
 thread_local Worker* tl_worker = nullptr;
+
+// The watchdog: a launch still running after this many seconds is stopped and reported, so an
+// endless loop (or a spin-wait on another block, which may never run while this one does)
+// fails instead of hanging. JGAN_HOST_TIMEOUT_S, default 300.
+std::atomic<double> g_timeout_s{[] {
+    const char* e = getenv("JGAN_HOST_TIMEOUT_S");
+    double v = e ? strtod(e, nullptr) : 0.0;
+    return v > 0 ? v : 300.0;
+}()};
+int watchdog_signal() { return SIGRTMIN + 3; }
+
+std::string timeout_message(const Worker& w, const Fiber& f);
 
 std::string thread_str(const Fiber& f) { return dim_str(f.tc.thread_idx); }
 
@@ -334,6 +348,8 @@ void fault_landing() {
     std::string what;
     if (w.fault_stack_overflow) {
         what = format("stack overflow (the fiber stacks are %zu KiB; set JGAN_HOST_STACK_KB for more)", w.stack_bytes / 1024);
+    } else if (w.fault_signal == watchdog_signal()) {
+        fail(timeout_message(w, f));
     } else if (w.fault_signal == SIGFPE) {
         what = "arithmetic fault (integer division by zero?)";
     } else {
@@ -427,6 +443,10 @@ bool run_block(Worker& w, Launch& L, uint64_t b) {
         for (unsigned t = 0; t < w.nthreads; ++t) {
             Fiber& f = w.fibers[t];
             if (f.state != FiberState::Runnable) continue;
+            if (L.timed_out.load(std::memory_order_relaxed)) {
+                w.error = timeout_message(w, f);
+                return false;
+            }
             ran = true;
             w.current = &f;
             tl_thread = &f.tc;
@@ -499,7 +519,15 @@ class Pool {
         busy_ = active_;
         generation_++;
         cv_.notify_all();
-        done_cv_.wait(lock, [this] { return busy_ == 0; });
+        auto start = std::chrono::steady_clock::now();
+        while (!done_cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return busy_ == 0; })) {
+            double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (elapsed > g_timeout_s.load()) {
+                // Stop every fiber: at its next switch, or (stuck in a loop) through the signal.
+                L.timed_out.store(true);
+                for (auto& t : threads_) pthread_kill(t.native_handle(), watchdog_signal());
+            }
+        }
         launch_ = nullptr;
     }
 
@@ -603,9 +631,30 @@ void on_fault(int sig, siginfo_t* info, void* ctx) {
     uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)&fault_landing;
 }
 
+// The watchdog's signal: a worker running a fiber is sent to the fault landing; otherwise
+// nothing (its scheduler sees the flag before it runs the next fiber).
+void on_watchdog(int sig, siginfo_t*, void* ctx) {
+    Worker* w = tl_worker;
+    Fiber* f = w ? w->current : nullptr;
+    if (!f) return;
+    ucontext_t* uc = (ucontext_t*)ctx;
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+    if (sp < (uintptr_t)f->stack_lo || sp > (uintptr_t)f->stack_lo + f->stack_bytes) return;
+    w->fault_signal = sig;
+    w->fault_stack_overflow = false;
+    uintptr_t top = ((uintptr_t)f->stack_lo + f->stack_bytes - 256) & ~(uintptr_t)15;
+    uc->uc_mcontext.gregs[REG_RSP] = (greg_t)(top - 8);
+    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)&fault_landing;
+}
+
 void install_fault_handlers() {
     static std::once_flag once;
     std::call_once(once, [] {
+        struct sigaction wd {};
+        wd.sa_sigaction = on_watchdog;
+        wd.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+        sigemptyset(&wd.sa_mask);
+        sigaction(watchdog_signal(), &wd, nullptr);
         for (int sig : {SIGSEGV, SIGBUS, SIGFPE}) {
             struct sigaction sa {};
             sa.sa_sigaction = on_fault;
@@ -614,6 +663,12 @@ void install_fault_handlers() {
             sigaction(sig, &sa, &g_previous[sig]);
         }
     });
+}
+
+std::string timeout_message(const Worker& w, const Fiber& f) {
+    return format("%s thread %s: still running after %g s: an endless loop, or a wait for another block (the host runtime "
+                  "runs only as many blocks at once as it has worker threads)? JGAN_HOST_TIMEOUT_S sets the limit",
+                  where(w).c_str(), thread_str(f).c_str(), g_timeout_s.load());
 }
 
 }  // namespace
@@ -855,6 +910,10 @@ size_t allocated_bytes() {
 }
 
 unsigned worker_count() { return Pool::instance().size(); }
+double launch_timeout() { return g_timeout_s.load(); }
+void set_launch_timeout(double seconds) {
+    if (seconds > 0) g_timeout_s.store(seconds);
+}
 void set_worker_count(unsigned n) { Pool::instance().resize(n); }
 
 }  // namespace jgan_host

@@ -16,7 +16,7 @@ public final class CudaSupport {
     /** The system property that turns CUDA off ({@code -Djgan.cuda=off}) even where a GPU is present. */
     public static final String PROPERTY = "jgan.cuda";
 
-    private static final String NOT_PROBED = "not probed: no CUDA device";
+    private static final String NOT_PROBED = "not probed: CUDA is disabled";
     private static final String NONE = "none";
 
     private static volatile Status status;
@@ -63,31 +63,35 @@ public final class CudaSupport {
         if (setting != null && setting.trim().toLowerCase(Locale.ROOT).equals("off")) {
             return unavailable("disabled by -D" + PROPERTY + "=off", NONE);
         }
+        // JCublas is probed whether or not there is a GPU: loading it needs only libcublas, so
+        // `info` can say on any machine whether it would be there.
+        String[] cublas = probeCublas();
+        boolean cublasOk = cublas[0] != null;
+        String cublasReason = cublasOk ? cublas[0] : cublas[1];
         DriverProbe.Result driver;
         try {
             driver = DriverProbe.run();
         } catch (LinkageError e) {
-            return unavailable(linkageReason(e), NONE);
+            return new Status(false, linkageReason(e), 0, NONE, cublasOk, cublasReason);
         } catch (RuntimeException e) {
             // e.g. a CudaException because some other code turned JCuda's exceptions on first
-            return unavailable("the CUDA probe failed: " + e, NONE);
+            return new Status(false, "the CUDA probe failed: " + e, 0, NONE, cublasOk, cublasReason);
         }
         if (!driver.available()) {
-            return unavailable(driver.reason(), driver.version());
+            return new Status(false, driver.reason(), 0, driver.version(), cublasOk, cublasReason);
         }
-        String cublasReason;
-        boolean cublas;
+        return new Status(true, driver.reason(), driver.deviceCount(), driver.version(), cublasOk, cublasReason);
+    }
+
+    /** {loaded text, null} or {null, why not}. */
+    private static String[] probeCublas() {
         try {
-            cublasReason = CublasProbe.run();
-            cublas = true;
+            return new String[] {CublasProbe.run(), null};
         } catch (LinkageError e) {
-            cublas = false;
-            cublasReason = cublasLinkageReason(e);
+            return new String[] {null, cublasLinkageReason(e)};
         } catch (Throwable t) {
-            cublas = false;
-            cublasReason = "cuBLAS could not be used through JCublas: " + t;
+            return new String[] {null, "cuBLAS could not be used through JCublas: " + t};
         }
-        return new Status(true, driver.reason(), driver.deviceCount(), driver.version(), cublas, cublasReason);
     }
 
     private static Status unavailable(String reason, String driverVersion) {

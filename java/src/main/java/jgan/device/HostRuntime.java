@@ -103,4 +103,9 @@ public final class HostRuntime {
     public static native int workerCount();
 
     public static native void setWorkerCount(int workers);
+
+    /** A launch still running after this long is stopped and reported, never left hanging (default 300 s). */
+    public static native double launchTimeoutSeconds();
+
+    public static native void setLaunchTimeoutSeconds(double seconds);
 }

@@ -101,6 +101,20 @@ class HostRuntimeFaultsTest {
     }
 
     @Test
+    void endlessLoopIsStoppedByTheWatchdog() {
+        double limit = HostRuntime.launchTimeoutSeconds();
+        HostRuntime.setLaunchTimeoutSeconds(1);
+        try (DeviceBuffer flag = dev.allocate(4)) {
+            dev.fill32(flag, 0, 1, 0);
+            String m = failure("broken_spin_forever", new LaunchConfig(Dim3.of(4), Dim3.of(64), 0), new KernelArgs().ptr(flag));
+            assertContains(m, "kernel 'broken_spin_forever' block (0,0,0) thread (0,0,0): still running after 1 s",
+                    "JGAN_HOST_TIMEOUT_S");
+        } finally {
+            HostRuntime.setLaunchTimeoutSeconds(limit);
+        }
+    }
+
+    @Test
     void fullMaskInPartialWarpIsReported() {
         try (DeviceBuffer out = dev.allocate(4 * 6 * 48)) {
             String m = failure("check_warp_intrinsics", new LaunchConfig(Dim3.of(1), Dim3.of(48), 0), new KernelArgs().ptr(out));
