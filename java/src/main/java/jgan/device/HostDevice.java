@@ -85,7 +85,7 @@ public final class HostDevice extends Device {
 
     private void refuseDuringCapture(String what) {
         if (capture != null) {
-            throw new IllegalStateException(what + " during graph capture on " + name());
+            throw new IllegalStateException(what + " during graph capture on " + name() + " (only launches, device copies and fills are recorded)");
         }
     }
 
@@ -107,40 +107,37 @@ public final class HostDevice extends Device {
         }
     }
 
+    /** Checks a copy between a Java array and a device buffer; returns the device address. */
+    private long hostCopy(String what, int arrayLength, int arrayOffset, int count, DeviceBuffer buffer, long byteOffset) {
+        checkOpen();
+        refuseDuringCapture(what);
+        checkArray(arrayLength, arrayOffset, count, what);
+        checkRange(buffer, byteOffset, 4L * count, what);
+        return buffer.address() + byteOffset;
+    }
+
     @Override
     public void copyToDevice(float[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
-        checkOpen();
-        refuseDuringCapture("copy from host to device");
-        checkArray(src.length, srcOffset, count, "copy to device");
-        checkRange(dst, dstByteOffset, 4L * count, "copy to device");
-        HostRuntime.copyFloatsIn(src, srcOffset, dst.address() + dstByteOffset, count);
+        long to = hostCopy("copy from host to device", src.length, srcOffset, count, dst, dstByteOffset);
+        HostRuntime.copyFloatsIn(src, srcOffset, to, count);
     }
 
     @Override
     public void copyToHost(DeviceBuffer src, long srcByteOffset, float[] dst, int dstOffset, int count) {
-        checkOpen();
-        refuseDuringCapture("copy from device to host");
-        checkArray(dst.length, dstOffset, count, "copy to host");
-        checkRange(src, srcByteOffset, 4L * count, "copy to host");
-        HostRuntime.copyFloatsOut(src.address() + srcByteOffset, dst, dstOffset, count);
+        long from = hostCopy("copy from device to host", dst.length, dstOffset, count, src, srcByteOffset);
+        HostRuntime.copyFloatsOut(from, dst, dstOffset, count);
     }
 
     @Override
     public void copyToDevice(int[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
-        checkOpen();
-        refuseDuringCapture("copy from host to device");
-        checkArray(src.length, srcOffset, count, "copy to device");
-        checkRange(dst, dstByteOffset, 4L * count, "copy to device");
-        HostRuntime.copyIntsIn(src, srcOffset, dst.address() + dstByteOffset, count);
+        long to = hostCopy("copy from host to device", src.length, srcOffset, count, dst, dstByteOffset);
+        HostRuntime.copyIntsIn(src, srcOffset, to, count);
     }
 
     @Override
     public void copyToHost(DeviceBuffer src, long srcByteOffset, int[] dst, int dstOffset, int count) {
-        checkOpen();
-        refuseDuringCapture("copy from device to host");
-        checkArray(dst.length, dstOffset, count, "copy to host");
-        checkRange(src, srcByteOffset, 4L * count, "copy to host");
-        HostRuntime.copyIntsOut(src.address() + srcByteOffset, dst, dstOffset, count);
+        long from = hostCopy("copy from device to host", dst.length, dstOffset, count, src, srcByteOffset);
+        HostRuntime.copyIntsOut(from, dst, dstOffset, count);
     }
 
     @Override
