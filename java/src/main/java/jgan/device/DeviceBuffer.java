@@ -5,7 +5,7 @@ package jgan.device;
  * allocator (it is not freed until the device empties its cache or closes). Closing twice is
  * harmless; using a closed buffer is refused.
  */
-public final class DeviceBuffer implements AutoCloseable {
+public final class DeviceBuffer implements DeviceMemory, AutoCloseable {
     private final Device device;
     private final long address;
     private final long bytes;
@@ -19,8 +19,24 @@ public final class DeviceBuffer implements AutoCloseable {
         this.blockBytes = blockBytes;
     }
 
+    @Override
     public Device device() {
         return device;
+    }
+
+    @Override
+    public DeviceBuffer buffer() {
+        return this;
+    }
+
+    @Override
+    public long byteOffset() {
+        return 0;
+    }
+
+    @Override
+    public long byteLength() {
+        return bytes;
     }
 
     /** The device address (a CUdeviceptr on CUDA, a host address on the host runtime). */

@@ -25,17 +25,17 @@ public final class KernelArgs {
     private final List<Kind> kinds = new ArrayList<>();
     private long[] bits = new long[8];
 
-    /** A device pointer; {@code null} passes a null pointer (for optional inputs). */
-    public KernelArgs ptr(DeviceBuffer buffer) {
-        return add(Kind.POINTER, buffer == null ? 0L : buffer.address());
+    /** A pointer to the start of {@code memory}; {@code null} passes a null pointer (for optional inputs). */
+    public KernelArgs ptr(DeviceMemory memory) {
+        return add(Kind.POINTER, memory == null ? 0L : memory.buffer().address() + memory.byteOffset());
     }
 
-    /** A device pointer {@code byteOffset} bytes into {@code buffer}. */
-    public KernelArgs ptr(DeviceBuffer buffer, long byteOffset) {
-        if (byteOffset < 0 || byteOffset > buffer.bytes()) {
-            throw new IllegalArgumentException("offset " + byteOffset + " outside a buffer of " + buffer.bytes() + " bytes");
+    /** A device pointer {@code byteOffset} bytes into {@code memory}. */
+    public KernelArgs ptr(DeviceMemory memory, long byteOffset) {
+        if (byteOffset < 0 || byteOffset > memory.byteLength()) {
+            throw new IllegalArgumentException("offset " + byteOffset + " outside a range of " + memory.byteLength() + " bytes");
         }
-        return add(Kind.POINTER, buffer.address() + byteOffset);
+        return add(Kind.POINTER, memory.buffer().address() + memory.byteOffset() + byteOffset);
     }
 
     public KernelArgs i32(int value) {

@@ -25,7 +25,7 @@ public final class LeakyRelu {
         Check.sameNumel(FORWARD, "x", x, "y", y);
         int n = x.numel();
         x.device().launch(FORWARD, config(n),
-                new KernelArgs().ptr(x.buffer()).ptr(y.buffer()).i32(n).f32(slope));
+                new KernelArgs().ptr(x).ptr(y).i32(n).f32(slope));
     }
 
     /**
@@ -39,7 +39,7 @@ public final class LeakyRelu {
         Check.sameNumel(BACKWARD, "dy", dy, "dx", dx);
         int n = y.numel();
         y.device().launch(BACKWARD, config(n),
-                new KernelArgs().ptr(y.buffer()).ptr(dy.buffer()).ptr(dx.buffer()).i32(n).f32(slope));
+                new KernelArgs().ptr(y).ptr(dy).ptr(dx).i32(n).f32(slope));
     }
 
     private static LaunchConfig config(int n) {

@@ -70,11 +70,11 @@ public final class SigmoidCrossEntropy {
         DeviceBuffer ws = device.workspace(WORKSPACE, WORKSPACE_BYTES);
         LaunchConfig config = LaunchConfig.cover(n, THREADS, MAX_BLOCKS);
         device.launch(KERNEL, config, new KernelArgs()
-                .ptr(logits.buffer())
-                .ptr(targets.buffer())
-                .ptr(weights == null ? null : weights.buffer())
-                .ptr(grad == null ? null : grad.buffer())
-                .ptr(loss.buffer())
+                .ptr(logits)
+                .ptr(targets)
+                .ptr(weights)
+                .ptr(grad)
+                .ptr(loss)
                 .ptr(ws, 0)
                 .ptr(ws, 4L * MAX_BLOCKS)
                 .i32(n)

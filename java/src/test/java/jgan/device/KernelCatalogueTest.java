@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
+import jgan.kernels.Dense;
 import jgan.kernels.LeakyRelu;
 import jgan.kernels.SigmoidCrossEntropy;
 import jgan.testing.TestDevices;
@@ -32,7 +33,8 @@ class KernelCatalogueTest {
     void hostRuntimeHasEveryKernel() throws IOException {
         Set<String> built = builtKernels();
         assertEquals(built, new TreeSet<>(TestDevices.host().kernelNames()));
-        for (String k : new String[] {LeakyRelu.FORWARD, LeakyRelu.BACKWARD, SigmoidCrossEntropy.KERNEL}) {
+        for (String k : new String[] {LeakyRelu.FORWARD, LeakyRelu.BACKWARD, SigmoidCrossEntropy.KERNEL, Dense.FORWARD,
+                Dense.BACKWARD_DATA, Dense.BACKWARD_WEIGHT}) {
             assertTrue(built.contains(k), k);
         }
     }

@@ -2,12 +2,32 @@ package jgan.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Elementwise comparison with |out - ref| <= atol + rtol * |ref|, printing the first mismatches. */
+import java.util.function.IntToDoubleFunction;
+
+/** Elementwise comparison against a reference, printing the first mismatches. */
 public final class Tolerance {
     private Tolerance() {
     }
 
+    /** |out - ref| <= atol + rtol * |ref| for every element; NaN and Inf must match exactly. */
     public static void assertClose(String what, float[] out, float[] ref, double atol, double rtol) {
+        check(what, out, ref, i -> atol + rtol * Math.abs(ref[i]),
+                String.format("atol %.3g + rtol %.3g", atol, rtol));
+    }
+
+    public static void assertClose(String what, double out, double ref, double atol, double rtol) {
+        assertClose(what, new float[] {(float) out}, new float[] {(float) ref}, atol, rtol);
+    }
+
+    /**
+     * |out - ref| <= atol + rel * magnitude[i], where magnitude is the sum of |terms| behind each
+     * output: the scale of a sum's rounding error, which |ref| understates when terms cancel.
+     */
+    public static void assertWithinSumError(String what, float[] out, float[] ref, float[] magnitude, double atol, double rel) {
+        check(what, out, ref, i -> atol + rel * magnitude[i], String.format("%.3g + %.3g x sum|terms|", atol, rel));
+    }
+
+    private static void check(String what, float[] out, float[] ref, IntToDoubleFunction allowance, String rule) {
         if (out.length != ref.length) {
             fail(what + ": " + out.length + " values, reference has " + ref.length);
         }
@@ -23,25 +43,22 @@ public final class Tolerance {
                 ok = o == r;
             } else {
                 double err = Math.abs(o - r);
-                ok = err <= atol + rtol * Math.abs(r); // false for NaN: an unwritten (poisoned) element fails
+                ok = err <= allowance.applyAsDouble(i); // false for NaN: an unwritten (poisoned) element fails
                 if (!Double.isNaN(err)) {
                     worst = Math.max(worst, err);
                 }
             }
             if (!ok) {
                 if (bad < 10) {
-                    first.append(String.format("%n  [%d] got %s, expected %s (|diff| %.3g)", i, o, r, Math.abs(o - r)));
+                    first.append(String.format("%n  [%d] got %s, expected %s (|diff| %.3g, allowed %.3g)", i, o, r,
+                            Math.abs(o - r), allowance.applyAsDouble(i)));
                 }
                 bad++;
             }
         }
         if (bad > 0) {
-            fail(String.format("%s: %d of %d values outside atol %.3g + rtol %.3g (largest finite error %.3g); first:%s", what, bad,
-                    out.length, atol, rtol, worst, first));
+            fail(String.format("%s: %d of %d values outside %s (largest finite error %.3g); first:%s", what, bad, out.length,
+                    rule, worst, first));
         }
-    }
-
-    public static void assertClose(String what, double out, double ref, double atol, double rtol) {
-        assertClose(what, new float[] {(float) out}, new float[] {(float) ref}, atol, rtol);
     }
 }
