@@ -26,25 +26,6 @@ public final class SigmoidCrossEntropy {
     /** partials[MAX_BLOCKS] then the completion counter. */
     private static final long WORKSPACE_BYTES = 4L * MAX_BLOCKS + 16;
 
-    /** How the per-element losses are combined: mean or sum, times a factor. */
-    public record Reduction(boolean mean, float scale) {
-        public static final Reduction MEAN = new Reduction(true, 1f);
-        public static final Reduction SUM = new Reduction(false, 1f);
-
-        public Reduction {
-            Check.finite("sigmoid cross-entropy", "reduction scale", scale);
-        }
-
-        /** The same reduction multiplied by {@code factor} (e.g. -1 to maximise). */
-        public Reduction times(float factor) {
-            return new Reduction(mean, scale * factor);
-        }
-
-        float factor(int n) {
-            return mean ? scale / n : scale;
-        }
-    }
-
     private SigmoidCrossEntropy() {
     }
 

@@ -9,7 +9,6 @@ import java.util.stream.Stream;
 
 import jgan.device.Device;
 import jgan.device.Graph;
-import jgan.kernels.SigmoidCrossEntropy.Reduction;
 import jgan.reference.SigmoidCrossEntropyReference;
 import jgan.reference.SigmoidCrossEntropyReference.Result;
 import jgan.tensor.Shape;
