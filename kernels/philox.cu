@@ -23,6 +23,9 @@
 //       fma, one subtraction, one rounding to float: all correctly rounded on both sides).
 //       Rounding to float can land ON hi when the range is narrow next to |lo|, |hi|; such a
 //       value is replaced by the largest float below hi, so out is always in [lo, hi).
+//   philox_normal_at(out, n, seed, offset_ptr, mean, std): philox_normal with the offset read
+//       from device memory, for draws inside a replayed CUDA graph (whose launch arguments are
+//       fixed at capture): counter_add_i64 (counters.cu) advances *offset_ptr after the draw.
 //   philox_normal(out, n, seed, offset, mean, std): out[i] = mean + std * z_i, z_i ~ N(0, 1),
 //       Box-Muller on the word pairs (0, 1) and (2, 3) of each call:
 //         u1 = ((w_a >> 8) + 1) * 2^-24 in (0, 1]   (so log(u1) is finite; u1 = 1 gives r = 0)
@@ -144,8 +147,8 @@ JGAN_KERNEL void philox_uniform(float* out, int n, long long seed, long long off
     }
 }
 
-JGAN_KERNEL void philox_normal(float* out, int n, long long seed, long long offset, float mean, float stddev) {
-    using namespace philox_detail;
+namespace philox_detail {
+__device__ __forceinline__ void normal_draw(float* out, int n, long long seed, long long offset, float mean, float stddev) {
     const int counters = counters_for(n);
     const bool vector_ok = aligned16(out);
     for (int k = blockIdx.x * blockDim.x + threadIdx.x; k < counters; k += gridDim.x * blockDim.x) {
@@ -155,4 +158,13 @@ JGAN_KERNEL void philox_normal(float* out, int n, long long seed, long long offs
         box_muller(b.w2, b.w3, mean, stddev, z2, z3);
         store4<float, float4>(out, n, 4 * k, vector_ok, z0, z1, z2, z3);
     }
+}
+}  // namespace philox_detail
+
+JGAN_KERNEL void philox_normal(float* out, int n, long long seed, long long offset, float mean, float stddev) {
+    philox_detail::normal_draw(out, n, seed, offset, mean, stddev);
+}
+
+JGAN_KERNEL void philox_normal_at(float* out, int n, long long seed, const long long* offset, float mean, float stddev) {
+    philox_detail::normal_draw(out, n, seed, *offset, mean, stddev);
 }

@@ -24,6 +24,7 @@ public final class Philox {
     public static final String UNIFORM = "philox_uniform";
     public static final String NORMAL = "philox_normal";
     public static final String BITS = "philox_bits";
+    public static final String NORMAL_AT = "philox_normal_at";
     static final int THREADS = 256;
     /** Grid-stride loops over counters: enough blocks to fill any current GPU, no more. */
     static final int MAX_BLOCKS = 2048;
@@ -52,7 +53,7 @@ public final class Philox {
         int n = out.numel();
         long next = checkOffset(UNIFORM, offset, n);
         out.device().launch(UNIFORM, config(n),
-                new KernelArgs().ptr(out.buffer()).i32(n).i64(seed).i64(offset).f32(lo).f32(hi));
+                new KernelArgs().ptr(out).i32(n).i64(seed).i64(offset).f32(lo).f32(hi));
         return next;
     }
 
@@ -69,8 +70,28 @@ public final class Philox {
         int n = out.numel();
         long next = checkOffset(NORMAL, offset, n);
         out.device().launch(NORMAL, config(n),
-                new KernelArgs().ptr(out.buffer()).i32(n).i64(seed).i64(offset).f32(mean).f32(std));
+                new KernelArgs().ptr(out).i32(n).i64(seed).i64(offset).f32(mean).f32(std));
         return next;
+    }
+
+    /**
+     * As {@link #normal}, with the offset read on the device from the 64-bit integer at
+     * {@code offsetCounter}: for draws inside a replayed CUDA graph, where launch arguments are
+     * fixed. Advance the counter by {@link #countersFor}(n) after the draw with
+     * {@link Counters#addI64} (captured too) for the next step's numbers.
+     */
+    public static void normalAt(Tensor out, long seed, jgan.device.DeviceMemory offsetCounter, float mean, float std) {
+        Check.finite(NORMAL_AT, "mean", mean);
+        Check.finite(NORMAL_AT, "std", std);
+        if (std < 0) {
+            throw new IllegalArgumentException(NORMAL_AT + ": std must be >= 0, got " + std);
+        }
+        if (offsetCounter.byteLength() < 8) {
+            throw new IllegalArgumentException(NORMAL_AT + ": the offset counter needs 8 bytes, has " + offsetCounter.byteLength());
+        }
+        int n = out.numel();
+        out.device().launch(NORMAL_AT, config(n),
+                new KernelArgs().ptr(out).i32(n).i64(seed).ptr(offsetCounter).f32(mean).f32(std));
     }
 
     /**

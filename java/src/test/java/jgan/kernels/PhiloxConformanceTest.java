@@ -268,6 +268,35 @@ class PhiloxConformanceTest {
         }
     }
 
+    /**
+     * With the offset on the device and advanced by a captured counter_add_i64, every replay
+     * draws the next numbers: the training step's latent z.
+     */
+    @ParameterizedTest(name = "[{0}] replayed graph with a device offset draws new numbers")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void deviceOffsetAdvancesAcrossReplays(Target target) {
+        Device dev = target.device();
+        int n = 37;
+        long seed = 0x5EEDL, start = (1L << 33) + 5;
+        try (Tensor t = Tensor.empty(dev, Shape.of(n)); DeviceBuffer offset = dev.allocate(8)) {
+            dev.copyToDevice(new int[] {(int) start, (int) (start >>> 32)}, 0, offset, 0, 2);
+            dev.beginCapture();
+            Philox.normalAt(t, seed, offset, 0.5f, 2f);
+            Counters.addI64(offset, Philox.countersFor(n));
+            try (Graph g = dev.endCapture()) {
+                for (int step = 0; step < 3; step++) {
+                    t.fill(Float.NaN);
+                    g.replay();
+                    long at = start + step * Philox.countersFor(n);
+                    assertNormalClose("step " + step, t.toArray(), PhiloxReference.normal(n, seed, at, 0.5f, 2f), 2f);
+                }
+            }
+            int[] words = new int[2];
+            dev.copyToHost(offset, 0, words, 0, 2);
+            assertEquals(start + 3 * Philox.countersFor(n), (words[0] & 0xffffffffL) | ((long) words[1] << 32));
+        }
+    }
+
     @Test
     void badInputIsRefusedBeforeLaunch() {
         Device dev = TestDevices.host();
