@@ -1,0 +1,161 @@
+package jgan.kernels;
+
+import jgan.device.DeviceBuffer;
+import jgan.device.KernelArgs;
+import jgan.device.LaunchConfig;
+import jgan.tensor.Tensor;
+
+/**
+ * Adam (decoupled weight decay, as AdamW) and SGD (optional momentum), one launch over a whole
+ * network: its parameters, gradients and moments are each one flat tensor. Optional weight
+ * clipping to [-clip, clip] (WGAN) and zeroing of the gradients ride in the same pass. Kernel:
+ * kernels/optimizer.cu; reference: {@link jgan.reference.OptimizerReference}.
+ *
+ * <p>Adam's step count lives in device memory (an {@code int} at offset 0 of {@code step}), so
+ * that a captured graph replays with the right bias correction: {@link #adam} reads it as
+ * {@code t - 1} and never changes it; {@link #incrementStep} adds one, to be launched after
+ * every update that uses the count (once, when several networks share a counter). Zero it
+ * before the first step ({@code device.fill32(step, 0, 1, 0)}).
+ */
+public final class Optimizer {
+    public static final String ADAM = "adam_update";
+    public static final String SGD = "sgd_update";
+    public static final String STEP_INCREMENT = "optimizer_step_increment";
+    static final int THREADS = 256;
+    /** Grid-stride loops: enough blocks to fill any current GPU, no more. */
+    static final int MAX_BLOCKS = 2048;
+
+    /**
+     * Adam's hyper-parameters: lr > 0, 0 <= beta1, beta2 < 1, eps > 0, weightDecay >= 0
+     * (decoupled: p -= lr * weightDecay * p), clip >= 0 (0: no clipping); all finite.
+     */
+    public record Adam(float lr, float beta1, float beta2, float eps, float weightDecay, float clip) {
+        public Adam {
+            positive(ADAM, "lr", lr);
+            fraction(ADAM, "beta1", beta1);
+            fraction(ADAM, "beta2", beta2);
+            positive(ADAM, "eps", eps);
+            nonNegative(ADAM, "weight_decay", weightDecay);
+            nonNegative(ADAM, "clip", clip);
+        }
+
+        /** betas (0.9, 0.999), eps 1e-8, no weight decay, no clipping. */
+        public static Adam of(float lr) {
+            return new Adam(lr, 0.9f, 0.999f, 1e-8f, 0f, 0f);
+        }
+    }
+
+    /**
+     * SGD's hyper-parameters: lr > 0, 0 <= momentum < 1 (0: plain SGD, no buffer),
+     * weightDecay >= 0 (added to the gradient: g + weightDecay * p), clip >= 0 (0: none); all finite.
+     */
+    public record Sgd(float lr, float momentum, float weightDecay, float clip) {
+        public Sgd {
+            positive(SGD, "lr", lr);
+            fraction(SGD, "momentum", momentum);
+            nonNegative(SGD, "weight_decay", weightDecay);
+            nonNegative(SGD, "clip", clip);
+        }
+    }
+
+    private Optimizer() {
+    }
+
+    /**
+     * One Adam update of {@code params} from {@code grads}, moments {@code m} and {@code v}
+     * (zero before the first step), at step {@code *step + 1}. Zeroes {@code grads} when
+     * {@code zeroGrads}.
+     */
+    public static void adam(Tensor params, Tensor grads, Tensor m, Tensor v, DeviceBuffer step, Adam hp, boolean zeroGrads) {
+        Check.sameDevice(ADAM, params, grads, m, v);
+        Check.sameNumel(ADAM, "params", params, "grads", grads);
+        Check.sameNumel(ADAM, "params", params, "m", m);
+        Check.sameNumel(ADAM, "params", params, "v", v);
+        distinct(ADAM, new String[] {"params", "grads", "m", "v"}, params, grads, m, v);
+        checkCounter(ADAM, params, step);
+        int n = params.numel();
+        params.device().launch(ADAM, config(n), new KernelArgs()
+                .ptr(params.buffer()).ptr(grads.buffer()).ptr(m.buffer()).ptr(v.buffer()).ptr(step)
+                .i32(n).f32(hp.lr()).f32(hp.beta1()).f32(hp.beta2()).f32(hp.eps()).f32(hp.weightDecay()).f32(hp.clip())
+                .i32(zeroGrads ? 1 : 0));
+    }
+
+    /** {@code *step += 1} on the device (one thread), to follow the updates that used the count. */
+    public static void incrementStep(DeviceBuffer step) {
+        if (step == null || step.bytes() < 4) {
+            throw new IllegalArgumentException(STEP_INCREMENT + ": the step counter needs a buffer of at least 4 bytes, got " + step);
+        }
+        step.device().launch(STEP_INCREMENT, LaunchConfig.cover(1, 1, 1), new KernelArgs().ptr(step));
+    }
+
+    /**
+     * One SGD update of {@code params} from {@code grads}. {@code momentumBuf} (zero before the
+     * first step) is required when {@code hp.momentum() > 0} and ignored (may be null) otherwise.
+     * Zeroes {@code grads} when {@code zeroGrads}.
+     */
+    public static void sgd(Tensor params, Tensor grads, Tensor momentumBuf, Sgd hp, boolean zeroGrads) {
+        Tensor buf = hp.momentum() > 0 ? momentumBuf : null;
+        if (hp.momentum() > 0 && momentumBuf == null) {
+            throw new IllegalArgumentException(SGD + ": momentum " + hp.momentum() + " needs a momentum buffer, got null");
+        }
+        Check.sameDevice(SGD, params, grads, buf);
+        Check.sameNumel(SGD, "params", params, "grads", grads);
+        if (buf != null) {
+            Check.sameNumel(SGD, "params", params, "momentum_buf", buf);
+            distinct(SGD, new String[] {"params", "grads", "momentum_buf"}, params, grads, buf);
+        } else {
+            distinct(SGD, new String[] {"params", "grads"}, params, grads);
+        }
+        int n = params.numel();
+        params.device().launch(SGD, config(n), new KernelArgs()
+                .ptr(params.buffer()).ptr(grads.buffer()).ptr(buf == null ? null : buf.buffer())
+                .i32(n).f32(hp.lr()).f32(hp.momentum()).f32(hp.weightDecay()).f32(hp.clip()).i32(zeroGrads ? 1 : 0));
+    }
+
+    private static LaunchConfig config(int n) {
+        // The float4 path handles four elements a thread per step.
+        return LaunchConfig.cover((n + 3L) / 4, THREADS, MAX_BLOCKS);
+    }
+
+    private static void checkCounter(String op, Tensor params, DeviceBuffer step) {
+        if (step == null || step.bytes() < 4) {
+            throw new IllegalArgumentException(op + ": the step counter needs a buffer of at least 4 bytes, got " + step);
+        }
+        if (step.device() != params.device()) {
+            throw new IllegalArgumentException(op + ": tensors on different devices (" + params.device().name() + " and step counter on "
+                    + step.device().name() + ")");
+        }
+    }
+
+    /** One buffer passed as two operands (params as grads, say) is a mistake: the update would read what it overwrites. */
+    private static void distinct(String op, String[] names, Tensor... ts) {
+        for (int i = 0; i < ts.length; i++) {
+            for (int j = i + 1; j < ts.length; j++) {
+                if (ts[i].buffer() == ts[j].buffer()) {
+                    throw new IllegalArgumentException(op + ": " + names[i] + " and " + names[j] + " are the same buffer " + ts[i].shape());
+                }
+            }
+        }
+    }
+
+    private static void positive(String op, String name, float value) {
+        Check.finite(op, name, value);
+        if (!(value > 0)) {
+            throw new IllegalArgumentException(op + ": " + name + " must be > 0, got " + value);
+        }
+    }
+
+    private static void nonNegative(String op, String name, float value) {
+        Check.finite(op, name, value);
+        if (value < 0) {
+            throw new IllegalArgumentException(op + ": " + name + " must be >= 0, got " + value);
+        }
+    }
+
+    private static void fraction(String op, String name, float value) {
+        Check.finite(op, name, value);
+        if (value < 0 || value >= 1) {
+            throw new IllegalArgumentException(op + ": " + name + " must be in [0, 1), got " + value);
+        }
+    }
+}
