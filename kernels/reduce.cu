@@ -19,26 +19,11 @@
 // Expected bound: memory: 4 bytes read per element (plus 4 written per block); the sigmoid
 // adds ~10 FLOPs (one exp, one division). Both are grid-stride loops over at most 1024 and 2048
 // blocks; finite_check reads float4 when x is 16-byte aligned.
-#include "jgan_portable.cuh"
+#include "grid_reduce.cuh"
 
 namespace reduce_detail {
 
 constexpr int kThreads = 256;  // the Java face launches exactly this many threads per block
-
-// Sum over the block; the result is valid in thread 0. Fixed order: deterministic.
-__device__ __forceinline__ float block_sum(float v) {
-    __shared__ float warp_sums[kThreads / 32];
-    for (int off = 16; off > 0; off >>= 1) v += __shfl_down_sync(JGAN_FULL_MASK, v, off);
-    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-    if (lane == 0) warp_sums[warp] = v;
-    __syncthreads();
-    v = 0.f;
-    if (warp == 0) {
-        v = lane < kThreads / 32 ? warp_sums[lane] : 0.f;
-        for (int off = 16; off > 0; off >>= 1) v += __shfl_down_sync(JGAN_FULL_MASK, v, off);
-    }
-    return v;
-}
 
 __device__ __forceinline__ float sigmoid(float z) {
     const float e = expf(-fabsf(z));  // in (0, 1]
@@ -59,27 +44,8 @@ JGAN_KERNEL void reduce_mean(const float* x, int n, float* out, float* partials,
         const float v = x[i];
         acc += transform == 1 ? sigmoid(v) : v;
     }
-    const float block_total = block_sum(acc);
-
-    __shared__ bool last_block;
-    if (threadIdx.x == 0) {
-        partials[blockIdx.x] = block_total;
-        __threadfence();  // the partial is visible to every block before the ticket is taken
-        last_block = atomicAdd(counter, 1u) == gridDim.x - 1;
-    }
-    __syncthreads();
-    if (!last_block) return;
-
-    // The last block: add the partials in block order (volatile: read them from memory, not L1).
-    const volatile float* p = partials;
-    float v = 0.f;
-    for (int b = threadIdx.x; b < (int)gridDim.x; b += blockDim.x) v += p[b];
-    const float total = block_sum(v);
-    if (threadIdx.x == 0) {
-        const float mean = total / (float)n;
-        *out = accumulate ? *out + mean : mean;
-        *counter = 0u;  // ready for the next launch or graph replay
-    }
+    // the mean in one launch, deterministically (grid_reduce.cuh)
+    grid_reduce::grid_sum<kThreads>(acc, partials, counter, out, 1.0f / (float)n, accumulate);
 }
 
 JGAN_KERNEL void finite_check(const float* x, int n, int* flag) {

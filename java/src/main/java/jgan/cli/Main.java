@@ -31,6 +31,10 @@ public final class Main {
                     }
                     info(out);
                     return 0;
+                case "train":
+                    return TrainCommand.run(rest, out);
+                case "eval":
+                    return EvalCommand.run(rest, out);
                 case "help":
                 case "--help":
                 case "-h":
@@ -44,12 +48,21 @@ public final class Main {
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("jgan " + command + ": " + e.getMessage());
             return 2;
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            err.println("jgan " + command + ": " + e);
+            return 1;
         }
     }
 
     static void usage(PrintStream out) {
-        out.println("usage: jgan <command>");
-        out.println("  info    devices found, why the GPU is or is not used, the kernels built, JCublas");
+        out.println("usage: jgan <command> [options]");
+        out.println("  info                          devices found, why the GPU is or is not used, the kernels built, JCublas");
+        out.println("  train --data ring8|grid25 --out RUN [--loss nonsaturating|minimax|wasserstein|hinge|lsgan]");
+        out.println("        [--steps N] [--batch N] [--lr X] [--seed N] [--device auto|gpu|host] [--force]");
+        out.println("        [--width N] [--depth N] [--latent N] [--activation relu|leakyrelu|tanh] [--n-critic N]");
+        out.println("        [--clip X] [--label-smoothing X] [--tf32 true|false] [--log-every N] [--checkpoint-every N]");
+        out.println("  train --resume RUN [--steps N] continue a run where its checkpoint left it");
+        out.println("  eval --run RUN                modes captured, high-quality samples, reverse KL of RUN/samples.csv");
     }
 
     /** What this machine offers, in plain words. */

@@ -16,4 +16,30 @@ public interface DeviceMemory {
     default Device device() {
         return buffer().device();
     }
+
+    /** The {@code bytes} bytes starting {@code byteOffset} into this range. */
+    default DeviceMemory slice(long byteOffset, long bytes) {
+        if (byteOffset < 0 || bytes < 0 || byteOffset + bytes > byteLength()) {
+            throw new IllegalArgumentException("slice of " + bytes + " bytes at " + byteOffset + " does not fit a range of "
+                    + byteLength() + " bytes");
+        }
+        DeviceBuffer b = buffer();
+        long start = byteOffset() + byteOffset;
+        return new DeviceMemory() {
+            @Override
+            public DeviceBuffer buffer() {
+                return b;
+            }
+
+            @Override
+            public long byteOffset() {
+                return start;
+            }
+
+            @Override
+            public long byteLength() {
+                return bytes;
+            }
+        };
+    }
 }

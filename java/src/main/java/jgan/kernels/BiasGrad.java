@@ -49,8 +49,8 @@ public final class BiasGrad {
         Device device = dy.device();
         DeviceBuffer ws = device.workspace(WORKSPACE, WORKSPACE_BYTES);
         device.launch(KERNEL, config(rows, cols), new KernelArgs()
-                .ptr(dy.buffer())
-                .ptr(db.buffer())
+                .ptr(dy)
+                .ptr(db)
                 .ptr(ws, 0)
                 .ptr(ws, PARTIALS_BYTES)
                 .i32(rows)

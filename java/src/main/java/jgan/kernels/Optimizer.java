@@ -75,7 +75,7 @@ public final class Optimizer {
         checkCounter(ADAM, params, step);
         int n = params.numel();
         params.device().launch(ADAM, config(n), new KernelArgs()
-                .ptr(params.buffer()).ptr(grads.buffer()).ptr(m.buffer()).ptr(v.buffer()).ptr(step)
+                .ptr(params).ptr(grads).ptr(m).ptr(v).ptr(step)
                 .i32(n).f32(hp.lr()).f32(hp.beta1()).f32(hp.beta2()).f32(hp.eps()).f32(hp.weightDecay()).f32(hp.clip())
                 .i32(zeroGrads ? 1 : 0));
     }
@@ -108,7 +108,7 @@ public final class Optimizer {
         }
         int n = params.numel();
         params.device().launch(SGD, config(n), new KernelArgs()
-                .ptr(params.buffer()).ptr(grads.buffer()).ptr(buf == null ? null : buf.buffer())
+                .ptr(params).ptr(grads).ptr(buf)
                 .i32(n).f32(hp.lr()).f32(hp.momentum()).f32(hp.weightDecay()).f32(hp.clip()).i32(zeroGrads ? 1 : 0));
     }
 

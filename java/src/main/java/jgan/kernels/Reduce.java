@@ -48,9 +48,9 @@ public final class Reduce {
         Device device = x.device();
         DeviceBuffer ws = device.workspace(WORKSPACE, WORKSPACE_BYTES);
         device.launch(MEAN, LaunchConfig.cover(n, THREADS, MEAN_MAX_BLOCKS), new KernelArgs()
-                .ptr(x.buffer())
+                .ptr(x)
                 .i32(n)
-                .ptr(out.buffer())
+                .ptr(out)
                 .ptr(ws, 0)
                 .ptr(ws, 4L * MEAN_MAX_BLOCKS)
                 .i32(transform.code)
@@ -73,6 +73,6 @@ public final class Reduce {
         int n = x.numel();
         // The float4 path reads four elements a thread per step.
         x.device().launch(FINITE_CHECK, LaunchConfig.cover((n + 3L) / 4, THREADS, CHECK_MAX_BLOCKS),
-                new KernelArgs().ptr(x.buffer()).i32(n).ptr(flag));
+                new KernelArgs().ptr(x).i32(n).ptr(flag));
     }
 }

@@ -24,7 +24,7 @@ public final class Tanh {
         Check.sameDevice(FORWARD, x, y);
         Check.sameNumel(FORWARD, "x", x, "y", y);
         int n = x.numel();
-        x.device().launch(FORWARD, config(n), new KernelArgs().ptr(x.buffer()).ptr(y.buffer()).i32(n));
+        x.device().launch(FORWARD, config(n), new KernelArgs().ptr(x).ptr(y).i32(n));
     }
 
     /** dx = dy * (1 - y^2), with y the forward's output; dx may be dy. */
@@ -33,7 +33,7 @@ public final class Tanh {
         Check.sameNumel(BACKWARD, "y", y, "dy", dy);
         Check.sameNumel(BACKWARD, "dy", dy, "dx", dx);
         int n = y.numel();
-        y.device().launch(BACKWARD, config(n), new KernelArgs().ptr(y.buffer()).ptr(dy.buffer()).ptr(dx.buffer()).i32(n));
+        y.device().launch(BACKWARD, config(n), new KernelArgs().ptr(y).ptr(dy).ptr(dx).i32(n));
     }
 
     private static LaunchConfig config(int n) {

@@ -1,0 +1,246 @@
+package jgan.gan;
+
+import jgan.data.Mixture;
+import jgan.device.Device;
+import jgan.device.DeviceBuffer;
+import jgan.device.DeviceMemory;
+import jgan.device.Graph;
+import jgan.kernels.Counters;
+import jgan.kernels.MathMode;
+import jgan.kernels.MixtureSample;
+import jgan.kernels.Optimizer;
+import jgan.kernels.Philox;
+import jgan.kernels.Reduce;
+import jgan.nn.AdamOptimizer;
+import jgan.nn.Sequential;
+import jgan.tensor.Shape;
+import jgan.tensor.Tensor;
+
+/**
+ * The fused adversarial training step: one {@link #step()} runs n_critic discriminator updates
+ * and one generator update entirely on the device, with no host synchronisation.
+ *
+ * <pre>
+ * D phase (n_critic times):
+ *   real  <- mixture sample (Philox, offset on the device)     z <- N(0, I) (Philox, offset on the device)
+ *   fake  = G(z)
+ *   D(real), D(fake); loss_D and its gradients at both logits (fused kernel)
+ *   D backward on both (weight gradients accumulate); Adam on D (zeroes D's gradients)
+ * G phase:
+ *   D(fake) with the updated D; loss_G and its gradient
+ *   D backward for the DATA gradient only (D's weight gradients are not computed)
+ *   G backward; Adam on G
+ * </pre>
+ * Losses, mean D(x) and mean D(G(z)) are added into device accumulators and read back only by
+ * {@link #takeStats()}. The first step runs eagerly (it also creates the kernels' workspaces);
+ * after that, with {@code useGraph}, the whole step is captured once and replayed: a CUDA graph
+ * on a GPU, the recorded launches on the host runtime.
+ */
+public final class AdversarialStep implements AutoCloseable {
+    /** Accumulator slots. */
+    private static final int LOSS_D = 0, LOSS_G = 1, D_REAL = 2, D_FAKE = 3;
+
+    private final Device device;
+    private final TrainConfig config;
+    private final boolean useGraph;
+    private final Sequential generator;
+    private final Sequential discriminator;
+    private final AdamOptimizer optG;
+    private final AdamOptimizer optD;
+    private final Sequential.Pass gPass;
+    private final Sequential.Pass dReal;
+    private final Sequential.Pass dFake;
+    private final Losses losses;
+    private final Tensor z;
+    private final Tensor real;
+    private final Tensor centers;
+    private final Tensor gradReal;
+    private final Tensor gradFake;
+    private final Tensor stats;
+    /** Two 64-bit Philox offsets: [0] latent draws, [1] data draws. */
+    private final DeviceBuffer rngOffsets;
+    private final DeviceMemory latentOffset;
+    private final DeviceMemory dataOffset;
+    private final long latentCounters;
+    private final float mixtureStd;
+    private Graph graph;
+    private long steps;
+    private long statSteps;
+
+    public AdversarialStep(Device device, TrainConfig config, boolean useGraph) {
+        this.device = device;
+        this.config = config;
+        this.useGraph = useGraph;
+        MathMode mode = config.tf32() ? MathMode.defaultFor(device) : MathMode.FP32;
+        int b = config.batch();
+        this.generator = mlp(device, config.latent(), config.depthG(), 2, config, mode, false);
+        this.discriminator = mlp(device, 2, config.depthD(), 1, config, mode, true);
+        generator.initialize(config.init(), config.seed() * 2 + 1);
+        discriminator.initialize(config.init(), config.seed() * 2 + 2);
+        float clip = config.loss() == LossKind.WASSERSTEIN ? config.clip() : 0f;
+        this.optG = new AdamOptimizer(generator, new Optimizer.Adam(config.lrG(), config.beta1(), config.beta2(), 1e-8f, 0f, 0f));
+        this.optD = new AdamOptimizer(discriminator, new Optimizer.Adam(config.lrD(), config.beta1(), config.beta2(), 1e-8f, 0f, clip));
+        this.gPass = generator.pass(b);
+        this.dReal = discriminator.pass(b);
+        this.dFake = discriminator.pass(b);
+        this.losses = new Losses(device, config.loss(), b, config.labelSmoothing());
+        this.z = Tensor.empty(device, Shape.of(b, config.latent()));
+        this.real = Tensor.empty(device, Shape.of(b, 2));
+        Mixture m = config.mixture();
+        this.centers = Tensor.of(device, Shape.of(m.modes(), 2), m.centers());
+        this.gradReal = Tensor.empty(device, Shape.of(b, 1));
+        this.gradFake = Tensor.empty(device, Shape.of(b, 1));
+        this.stats = Tensor.zeros(device, Shape.of(4));
+        this.rngOffsets = device.allocate(16);
+        device.fill32(rngOffsets, 0, 4, 0);
+        this.latentOffset = rngOffsets.slice(0, 8);
+        this.dataOffset = rngOffsets.slice(8, 8);
+        this.latentCounters = Philox.countersFor(b * config.latent());
+        this.mixtureStd = m.std();
+    }
+
+    /** An MLP: in -> depth hidden layers of config.width() -> out; D's last layer is linear (a logit). */
+    static Sequential mlp(Device device, int in, int depth, int out, TrainConfig c, MathMode mode, boolean critic) {
+        Sequential.Builder s = Sequential.builder(in).mathMode(mode);
+        for (int i = 0; i < depth; i++) {
+            s.dense(c.width()).activation(c.activation(), c.slope());
+        }
+        s.dense(out);
+        return s.build(device);
+    }
+
+    public Sequential generator() {
+        return generator;
+    }
+
+    public Sequential discriminator() {
+        return discriminator;
+    }
+
+    public AdamOptimizer generatorOptimizer() {
+        return optG;
+    }
+
+    public AdamOptimizer discriminatorOptimizer() {
+        return optD;
+    }
+
+    /** Generator updates done. */
+    public long steps() {
+        return steps;
+    }
+
+    /** Enqueues one training step (n_critic D updates, one G update). */
+    public void step() {
+        if (useGraph && steps > 0) {
+            if (graph == null) {
+                device.beginCapture();
+                try {
+                    enqueue();
+                } finally {
+                    graph = device.endCapture();
+                }
+            }
+            graph.replay();
+        } else {
+            enqueue();
+        }
+        steps++;
+        statSteps++;
+    }
+
+    private void enqueue() {
+        Tensor dStats = stats.view(D_REAL, Shape.of(1)), gStats = stats.view(D_FAKE, Shape.of(1));
+        Reduce.Transform t = config.loss().logits() ? Reduce.Transform.SIGMOID : Reduce.Transform.IDENTITY;
+        Tensor fake = null;
+        for (int c = 0; c < config.nCritic(); c++) {
+            MixtureSample.sample(real, centers, mixtureStd, config.seed(), dataOffset);
+            Counters.addI64(dataOffset, config.batch());
+            Philox.normalAt(z, config.seed(), latentOffset, 0f, 1f);
+            Counters.addI64(latentOffset, latentCounters);
+            fake = gPass.forward(z);
+            Tensor lr = dReal.forward(real);
+            Tensor lf = dFake.forward(fake);
+            losses.discriminator(lr, lf, gradReal, gradFake, stats.view(LOSS_D, Shape.of(1)));
+            Reduce.mean(lr, dStats, t, true);
+            Reduce.mean(lf, gStats, t, true);
+            dReal.backward(gradReal, true, false);
+            dFake.backward(gradFake, true, false);
+            optD.update();
+        }
+        Tensor lf = dFake.forward(fake);
+        losses.generator(lf, gradFake, stats.view(LOSS_G, Shape.of(1)));
+        Tensor dFakeInput = dFake.backward(gradFake, false, true);
+        gPass.backward(dFakeInput, true, false);
+        optG.update();
+    }
+
+    /** Seed offset of the evaluation draws: far from anything training draws. */
+    private static final long EVAL_SEED_MIX = 0x5EED_E7A1_0000_0000L;
+
+    /**
+     * {@code n} points from G at fixed latent draws that do not depend on, or disturb, training's
+     * (the same z for every call), as x0, y0, x1, y1, ...
+     */
+    public float[] sample(int n) {
+        try (Tensor zs = Tensor.empty(device, Shape.of(n, config.latent())); Sequential.Pass p = generator.pass(n)) {
+            Philox.normal(zs, config.seed() ^ EVAL_SEED_MIX, 0, 0f, 1f);
+            return p.forward(zs).toArray();
+        }
+    }
+
+    /** Mean losses and D outputs since the last call (reads the device: a synchronisation). */
+    public Stats takeStats() {
+        float[] s = stats.toArray();
+        stats.fill(0f);
+        long n = Math.max(1, statSteps);
+        long nd = n * config.nCritic();
+        statSteps = 0;
+        return new Stats(steps, s[LOSS_D] / nd, s[LOSS_G] / n, s[D_REAL] / nd, s[D_FAKE] / nd);
+    }
+
+    /** Losses and mean D outputs (probabilities for the cross-entropy losses, critic values otherwise). */
+    public record Stats(long step, float lossD, float lossG, float dReal, float dFake) {
+    }
+
+    /** The Philox offsets {latent, data} (reads the device), for checkpoints. */
+    public long[] rngOffsets() {
+        int[] w = new int[4];
+        device.copyToHost(rngOffsets, 0, w, 0, 4);
+        return new long[] {(w[0] & 0xffffffffL) | ((long) w[1] << 32), (w[2] & 0xffffffffL) | ((long) w[3] << 32)};
+    }
+
+    /** Restores the step count and Philox offsets (from a checkpoint). */
+    public void restoreCounters(long steps, long latentOffset, long dataOffset) {
+        this.steps = steps;
+        device.copyToDevice(new int[] {(int) latentOffset, (int) (latentOffset >>> 32), (int) dataOffset, (int) (dataOffset >>> 32)},
+                0, rngOffsets, 0, 4);
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    @Override
+    public void close() {
+        if (graph != null) {
+            graph.close();
+        }
+        losses.close();
+        optG.close();
+        optD.close();
+        generator.close();
+        discriminator.close();
+        z.close();
+        real.close();
+        centers.close();
+        gradReal.close();
+        gradFake.close();
+        stats.close();
+        rngOffsets.close();
+    }
+}

@@ -1,0 +1,220 @@
+package jgan.gan;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import jgan.data.Mixture;
+import jgan.kernels.Activation;
+import jgan.nn.Init;
+
+/**
+ * Everything that defines a training run, immutable and checked on construction (a bad value
+ * is refused with a message naming it). Serialised as config.json in the run folder and inside
+ * every checkpoint, so a resumed run continues with exactly the same settings.
+ *
+ * @param data           the mixture: ring8 or grid25
+ * @param loss           the adversarial objective
+ * @param steps          generator updates in all
+ * @param batch          rows per real and per fake batch
+ * @param lrG            Adam learning rate of G
+ * @param lrD            Adam learning rate of D
+ * @param beta1          Adam beta1 (both)
+ * @param beta2          Adam beta2 (both)
+ * @param seed           seeds initialisation, latent draws and data draws
+ * @param latent         dimension of z ~ N(0, I)
+ * @param width          hidden width of G and D
+ * @param depthG         hidden layers of G
+ * @param depthD         hidden layers of D
+ * @param activation     hidden activation: relu, leakyrelu or tanh
+ * @param slope          leaky ReLU slope
+ * @param init           weight initialisation
+ * @param nCritic        D updates per G update
+ * @param clip           WGAN weight clipping (0: none)
+ * @param labelSmoothing one-sided label smoothing of the real target
+ * @param tf32           TF32 tensor-core GEMMs where the device has them
+ * @param logEvery       steps between progress lines and log rows (the only host reads)
+ * @param checkpointEvery steps between checkpoints (0: only at the end)
+ */
+public record TrainConfig(String data, LossKind loss, int steps, int batch, float lrG, float lrD, float beta1, float beta2,
+                          long seed, int latent, int width, int depthG, int depthD, Activation activation, float slope,
+                          Init init, int nCritic, float clip, float labelSmoothing, boolean tf32, int logEvery,
+                          int checkpointEvery) {
+    public static final int FORMAT_VERSION = 1;
+
+    public TrainConfig {
+        Mixture.named(data); // refuses an unknown mixture
+        positive("steps", steps);
+        positive("batch", batch);
+        positiveFinite("lr_g", lrG);
+        positiveFinite("lr_d", lrD);
+        fraction("beta1", beta1);
+        fraction("beta2", beta2);
+        positive("latent", latent);
+        positive("width", width);
+        positive("depth_g", depthG);
+        positive("depth_d", depthD);
+        if (activation == Activation.IDENTITY) {
+            throw new IllegalArgumentException("activation must be relu, leakyrelu or tanh");
+        }
+        if (!(slope >= 0) || !Float.isFinite(slope)) {
+            throw new IllegalArgumentException("slope must be a finite number >= 0, got " + slope);
+        }
+        positive("n_critic", nCritic);
+        if (!(clip >= 0) || !Float.isFinite(clip)) {
+            throw new IllegalArgumentException("clip must be a finite number >= 0, got " + clip);
+        }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new IllegalArgumentException("label_smoothing must be in [0, 1), got " + labelSmoothing);
+        }
+        positive("log_every", logEvery);
+        if (checkpointEvery < 0) {
+            throw new IllegalArgumentException("checkpoint_every must be >= 0, got " + checkpointEvery);
+        }
+    }
+
+    /** The defaults for a mixture: what the README's train command runs. */
+    public static TrainConfig defaults(String data) {
+        return new TrainConfig(data, LossKind.NON_SATURATING, 20_000, 256, 1e-4f, 1e-4f, 0.5f, 0.999f, 1, 16, 128, 3, 3,
+                Activation.RELU, 0.2f, Init.PYTORCH, 1, 0f, 0f, true, 500, 5000);
+    }
+
+    private static void positive(String name, long v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be > 0, got " + v);
+        }
+    }
+
+    private static void positiveFinite(String name, float v) {
+        if (!(v > 0) || !Float.isFinite(v)) {
+            throw new IllegalArgumentException(name + " must be a positive finite number, got " + v);
+        }
+    }
+
+    private static void fraction(String name, float v) {
+        if (!(v >= 0 && v < 1)) {
+            throw new IllegalArgumentException(name + " must be in [0, 1), got " + v);
+        }
+    }
+
+    public Mixture mixture() {
+        return Mixture.named(data);
+    }
+
+    /** As an ordered map of JSON-ready values (the config.json fields). */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format_version", FORMAT_VERSION);
+        m.put("data", data);
+        m.put("loss", loss.cliName());
+        m.put("steps", steps);
+        m.put("batch", batch);
+        m.put("lr_g", lrG);
+        m.put("lr_d", lrD);
+        m.put("beta1", beta1);
+        m.put("beta2", beta2);
+        m.put("seed", seed);
+        m.put("latent", latent);
+        m.put("width", width);
+        m.put("depth_g", depthG);
+        m.put("depth_d", depthD);
+        m.put("activation", activationName(activation));
+        m.put("slope", slope);
+        m.put("init", init.name().toLowerCase(Locale.ROOT));
+        m.put("n_critic", nCritic);
+        m.put("clip", clip);
+        m.put("label_smoothing", labelSmoothing);
+        m.put("tf32", tf32);
+        m.put("log_every", logEvery);
+        m.put("checkpoint_every", checkpointEvery);
+        return m;
+    }
+
+    /** From the map of {@link #toMap} (values as parsed from JSON); refuses missing or extra fields. */
+    public static TrainConfig fromMap(Map<String, Object> m) {
+        Object version = m.get("format_version");
+        if (version == null || ((Number) version).intValue() != FORMAT_VERSION) {
+            throw new IllegalArgumentException("config format_version " + version + " is not " + FORMAT_VERSION);
+        }
+        try {
+            TrainConfig c = new TrainConfig(str(m, "data"), LossKind.named(str(m, "loss")), num(m, "steps").intValue(),
+                    num(m, "batch").intValue(), num(m, "lr_g").floatValue(), num(m, "lr_d").floatValue(),
+                    num(m, "beta1").floatValue(), num(m, "beta2").floatValue(), num(m, "seed").longValue(),
+                    num(m, "latent").intValue(), num(m, "width").intValue(), num(m, "depth_g").intValue(),
+                    num(m, "depth_d").intValue(), activationNamed(str(m, "activation")), num(m, "slope").floatValue(),
+                    Init.valueOf(str(m, "init").toUpperCase(Locale.ROOT)), num(m, "n_critic").intValue(),
+                    num(m, "clip").floatValue(), num(m, "label_smoothing").floatValue(), (Boolean) need(m, "tf32"),
+                    num(m, "log_every").intValue(), num(m, "checkpoint_every").intValue());
+            if (!c.toMap().keySet().equals(m.keySet())) {
+                throw new IllegalArgumentException("config has fields " + m.keySet() + ", expected " + c.toMap().keySet());
+            }
+            return c;
+        } catch (ClassCastException e) {
+            throw new IllegalArgumentException("config has a field of the wrong type: " + e.getMessage());
+        }
+    }
+
+    private static Object need(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("config lacks '" + key + "'");
+        }
+        return v;
+    }
+
+    private static String str(Map<String, Object> m, String key) {
+        return (String) need(m, key);
+    }
+
+    private static Number num(Map<String, Object> m, String key) {
+        return (Number) need(m, key);
+    }
+
+    public static String activationName(Activation a) {
+        return switch (a) {
+            case RELU -> "relu";
+            case LEAKY_RELU -> "leakyrelu";
+            case TANH -> "tanh";
+            case IDENTITY -> "identity";
+        };
+    }
+
+    public static Activation activationNamed(String name) {
+        return switch (name.toLowerCase(Locale.ROOT).replace("_", "").replace("-", "")) {
+            case "relu" -> Activation.RELU;
+            case "leakyrelu" -> Activation.LEAKY_RELU;
+            case "tanh" -> Activation.TANH;
+            default -> throw new IllegalArgumentException("unknown activation '" + name + "': use relu, leakyrelu or tanh");
+        };
+    }
+
+    /** A copy with a field replaced, by its config.json name and a string value (command-line options). */
+    public TrainConfig with(String key, String value) {
+        Map<String, Object> m = toMap();
+        if (!m.containsKey(key) || key.equals("format_version")) {
+            throw new IllegalArgumentException("unknown setting '" + key + "'");
+        }
+        Object old = m.get(key);
+        try {
+            Object parsed;
+            if (old instanceof String) {
+                parsed = value;
+            } else if (old instanceof Boolean) {
+                if (!value.equals("true") && !value.equals("false")) {
+                    throw new IllegalArgumentException(key + " must be true or false, got '" + value + "'");
+                }
+                parsed = Boolean.parseBoolean(value);
+            } else if (old instanceof Float) {
+                parsed = Float.parseFloat(value);
+            } else if (old instanceof Long) {
+                parsed = Long.parseLong(value);
+            } else {
+                parsed = Integer.parseInt(value);
+            }
+            m.put(key, parsed);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, got '" + value + "'");
+        }
+        return fromMap(m);
+    }
+}

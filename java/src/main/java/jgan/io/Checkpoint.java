@@ -1,0 +1,169 @@
+package jgan.io;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+/**
+ * A checkpoint file: a JSON header (config, step, counters) and named float arrays (parameters,
+ * optimizer moments), with a checksum over everything.
+ *
+ * <pre>
+ *   "JGANCKPT"  8 bytes
+ *   version     int32 (big-endian, as all the numbers)
+ *   header      int32 length + UTF-8 JSON
+ *   sections    int32 count, then per section: UTF name, int32 length, length float32
+ *   crc32       int64 of all the bytes before it
+ * </pre>
+ * Written atomically: to a temporary file in the same folder, forced to disk, renamed over the
+ * old one, and the folder forced, so a kill at any moment leaves the previous checkpoint or the
+ * new one, never a torn file. Reading checks magic, version, lengths and checksum, and says which
+ * failed.
+ */
+public record Checkpoint(Map<String, Object> header, Map<String, float[]> sections) {
+    public static final int VERSION = 1;
+    private static final byte[] MAGIC = "JGANCKPT".getBytes(StandardCharsets.US_ASCII);
+
+    public Checkpoint {
+        header = new LinkedHashMap<>(header);
+        sections = new LinkedHashMap<>(sections);
+    }
+
+    public float[] section(String name) {
+        float[] s = sections.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("checkpoint has no section '" + name + "' (it has " + sections.keySet() + ")");
+        }
+        return s;
+    }
+
+    public byte[] toBytes() {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            byte[] h = Json.write(header).getBytes(StandardCharsets.UTF_8);
+            out.writeInt(h.length);
+            out.write(h);
+            out.writeInt(sections.size());
+            for (Map.Entry<String, float[]> e : sections.entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeInt(e.getValue().length);
+                ByteBuffer b = ByteBuffer.allocate(4 * e.getValue().length);
+                b.asFloatBuffer().put(e.getValue());
+                out.write(b.array());
+            }
+            out.flush();
+            CRC32 crc = new CRC32();
+            crc.update(bytes.toByteArray());
+            out.writeLong(crc.getValue());
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // a ByteArrayOutputStream does not fail
+        }
+    }
+
+    /** Writes atomically (see the class comment). */
+    public void write(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(toBytes());
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true); // the rename itself reaches the disk
+        } catch (IOException ignored) {
+            // some file systems cannot open a folder for reading; the rename is still atomic
+        }
+    }
+
+    /** Reads and checks a checkpoint; the error says what is wrong with the file. */
+    public static Checkpoint read(Path file) throws IOException {
+        byte[] all;
+        try {
+            all = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("no checkpoint at " + file);
+        }
+        return fromBytes(all, file.toString());
+    }
+
+    public static Checkpoint fromBytes(byte[] all, String name) {
+        ByteBuffer b = ByteBuffer.wrap(all);
+        try {
+            byte[] magic = new byte[MAGIC.length];
+            b.get(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
+                throw new IllegalArgumentException(name + " is not a jgan checkpoint (no JGANCKPT magic)");
+            }
+            int version = b.getInt();
+            if (version != VERSION) {
+                throw new IllegalArgumentException(name + " has checkpoint format version " + version + "; this jgan reads version "
+                        + VERSION);
+            }
+            if (all.length < 8) {
+                throw new IllegalArgumentException(name + " is truncated");
+            }
+            CRC32 crc = new CRC32();
+            crc.update(all, 0, all.length - 8);
+            long stored = ByteBuffer.wrap(all, all.length - 8, 8).getLong();
+            int headerLength = b.getInt();
+            if (headerLength < 0 || headerLength > b.remaining() - 8) {
+                throw new IllegalArgumentException(name + " is truncated or corrupt: header length " + headerLength);
+            }
+            byte[] h = new byte[headerLength];
+            b.get(h);
+            int count = b.getInt();
+            Map<String, float[]> sections = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                int nameLength = Short.toUnsignedInt(b.getShort());
+                byte[] nb = new byte[nameLength];
+                b.get(nb);
+                int n = b.getInt();
+                if (n < 0 || 4L * n > b.remaining() - 8) {
+                    throw new IllegalArgumentException(name + " is truncated or corrupt: section " + (i + 1) + " claims " + n
+                            + " floats");
+                }
+                float[] v = new float[n];
+                b.asFloatBuffer().get(v);
+                b.position(b.position() + 4 * n);
+                sections.put(new String(nb, StandardCharsets.UTF_8), v);
+            }
+            if (b.remaining() != 8) {
+                throw new IllegalArgumentException(name + " is corrupt: " + (b.remaining() - 8) + " unexpected bytes before the checksum");
+            }
+            if (crc.getValue() != stored) {
+                throw new IllegalArgumentException(name + " is corrupt: checksum mismatch (stored " + Long.toHexString(stored)
+                        + ", computed " + Long.toHexString(crc.getValue()) + ")");
+            }
+            return new Checkpoint(Json.parseObject(new String(h, StandardCharsets.UTF_8)), sections);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IllegalArgumentException(name + " is truncated (" + all.length + " bytes)");
+        }
+    }
+}
