@@ -64,6 +64,7 @@ public final class AdversarialStep implements AutoCloseable {
     private final long latentCounters;
     private final float mixtureStd;
     private Graph graph;
+    private boolean warmedUp;
     private long steps;
     private long statSteps;
 
@@ -132,7 +133,7 @@ public final class AdversarialStep implements AutoCloseable {
 
     /** Enqueues one training step (n_critic D updates, one G update). */
     public void step() {
-        if (useGraph && steps > 0) {
+        if (useGraph && warmedUp) {
             if (graph == null) {
                 device.beginCapture();
                 try {
@@ -144,6 +145,7 @@ public final class AdversarialStep implements AutoCloseable {
             graph.replay();
         } else {
             enqueue();
+            warmedUp = true; // the kernels' workspaces exist now: the step can be captured
         }
         steps++;
         statSteps++;
