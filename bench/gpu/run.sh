@@ -135,6 +135,17 @@ grep -E '^\[ +[0-9]+ (tests|containers) (found|successful|failed|aborted|skipped
     | sed 's/^/  /' | tee -a "$REPORT"
 ls "$OUT"/hs_err_pid*.log >/dev/null 2>&1 && say "THE JVM CRASHED: $(ls "$OUT"/hs_err_pid*.log | tr '\n' ' ')"
 
+# ---- the fused training step: graph replay vs plain launches, steps/s (only with a GPU) ----
+if grep -q "^GPU: used" "$OUT/jgan-info.txt"; then
+    say ""
+    say "== jgan bench (fused adversarial step; full output: bench.txt)"
+    for w in 128 512; do
+        "${T_INFO[@]}" "$JAVA" "${JVM_OPTS[@]}" -cp "$CP" jgan.cli.Main bench --device gpu --steps 2000 --warmup 100 \
+            --width "$w" --batch 256 >> "$OUT/bench.txt" 2>&1 || say "(jgan bench --width $w failed: see bench.txt)"
+    done
+    tee -a "$REPORT" < "$OUT/bench.txt"
+fi
+
 # ---- the table, last ----
 say ""
 python3 - "$OUT/junit" "$OUT/junit.log" "$JUNIT_RC" "$START" > "$OUT/summary.txt" <<'PY'

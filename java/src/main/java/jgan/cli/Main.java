@@ -35,6 +35,8 @@ public final class Main {
                     return TrainCommand.run(rest, out);
                 case "eval":
                     return EvalCommand.run(rest, out);
+                case "bench":
+                    return BenchCommand.run(rest, out);
                 case "help":
                 case "--help":
                 case "-h":
@@ -45,6 +47,9 @@ public final class Main {
                     usage(err);
                     return 2;
             }
+        } catch (NumberFormatException e) {
+            err.println("jgan " + command + ": not a number: " + e.getMessage());
+            return 2;
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("jgan " + command + ": " + e.getMessage());
             return 2;
@@ -63,6 +68,7 @@ public final class Main {
         out.println("        [--clip X] [--label-smoothing X] [--tf32 true|false] [--log-every N] [--checkpoint-every N]");
         out.println("  train --resume RUN [--steps N] continue a run where its checkpoint left it");
         out.println("  eval --run RUN                modes captured, high-quality samples, reverse KL of RUN/samples.csv");
+        out.println("  bench [--device D] [--steps N] [train options]  steps/s of the fused step, graph replay vs plain");
     }
 
     /** What this machine offers, in plain words. */
