@@ -208,6 +208,21 @@ __device__ __forceinline__ void gemm_tile(const Problem& p, int m0, int n0, bool
     (void)Cs;
 }
 
+// The epilogue's walk over this thread's 4x4 outputs of the tile at (m0, n0): store(m, n, v)
+// for every one inside the M x N problem.
+template <class Store>
+__device__ __forceinline__ void for_each_output(const Problem& p, int m0, int n0, const float (&acc)[4][4], Store store) {
+    const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    for (int i = 0; i < 4; ++i) {
+        const int m = m0 + ty * 4 + i;
+        if (m >= p.M) continue;
+        for (int j = 0; j < 4; ++j) {
+            const int n = n0 + tx * 4 + j;
+            if (n < p.N) store(m, n, acc[i][j]);
+        }
+    }
+}
+
 }  // namespace dense_detail
 
 // y[B, OUT] = act(x[B, IN] W[OUT, IN]^T + b[OUT]); b may be null.
@@ -217,15 +232,9 @@ JGAN_KERNEL void dense_forward(const float* x, const float* w, const float* b, f
     const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
     float acc[4][4], unused;
     gemm_tile(p, m0, n0, math_mode == 1, false, acc, unused);
-    const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
-    for (int i = 0; i < 4; ++i) {
-        const int m = m0 + ty * 4 + i;
-        if (m >= rows) continue;
-        for (int j = 0; j < 4; ++j) {
-            const int n = n0 + tx * 4 + j;
-            if (n < out) y[(long long)m * out + n] = activate(acc[i][j] + (b ? b[n] : 0.f), act, slope);
-        }
-    }
+    for_each_output(p, m0, n0, acc, [&](int m, int n, float v) {
+        y[(long long)m * out + n] = activate(v + (b ? b[n] : 0.f), act, slope);
+    });
 }
 
 // dx[B, IN] = (dy * act'(y))[B, OUT] W[OUT, IN].
@@ -235,15 +244,7 @@ JGAN_KERNEL void dense_backward_data(const float* dy, const float* y, const floa
     const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
     float acc[4][4], unused;
     gemm_tile(p, m0, n0, math_mode == 1, false, acc, unused);
-    const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
-    for (int i = 0; i < 4; ++i) {
-        const int m = m0 + ty * 4 + i;
-        if (m >= rows) continue;
-        for (int j = 0; j < 4; ++j) {
-            const int n = n0 + tx * 4 + j;
-            if (n < in) dx[(long long)m * in + n] = acc[i][j];
-        }
-    }
+    for_each_output(p, m0, n0, acc, [&](int m, int n, float v) { dx[(long long)m * in + n] = v; });
 }
 
 // dW[OUT, IN] (=|+=) (dy * act'(y))^T x; db[OUT] (=|+=) its row sums (db may be null). The
@@ -255,17 +256,10 @@ JGAN_KERNEL void dense_backward_weight(const float* dy, const float* y, const fl
     const bool bias_block = db != nullptr && blockIdx.x == 0;
     float acc[4][4], row_sum;
     gemm_tile(p, m0, n0, math_mode == 1, bias_block, acc, row_sum);
-    const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
-    for (int i = 0; i < 4; ++i) {
-        const int m = m0 + ty * 4 + i;
-        if (m >= out) continue;
-        for (int j = 0; j < 4; ++j) {
-            const int n = n0 + tx * 4 + j;
-            if (n >= in) continue;
-            float* d = dw + (long long)m * in + n;
-            *d = accumulate ? *d + acc[i][j] : acc[i][j];
-        }
-    }
+    for_each_output(p, m0, n0, acc, [&](int m, int n, float v) {
+        float* d = dw + (long long)m * in + n;
+        *d = accumulate ? *d + v : v;
+    });
     if (bias_block && (int)threadIdx.x < BM && m0 + (int)threadIdx.x < out) {
         float* d = db + m0 + threadIdx.x;
         *d = accumulate ? *d + row_sum : row_sum;
