@@ -1,9 +1,7 @@
 package jgan.device;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class HostDevice extends Device {
     private final Map<String, Long> handles = new ConcurrentHashMap<>();
-    private List<Runnable> capture;
+    private final CaptureRecorder capture = new CaptureRecorder(this);
 
     public HostDevice() {
         HostRuntime.requireAvailable();
@@ -72,21 +70,7 @@ public final class HostDevice extends Device {
         String kinds = args.kindCodes();
         Dim3 g = config.grid(), b = config.block();
         Runnable op = () -> HostRuntime.launch(h, g.x(), g.y(), g.z(), b.x(), b.y(), b.z(), config.sharedBytes(), bits, kinds);
-        run(op);
-    }
-
-    private void run(Runnable op) {
-        if (capture != null) {
-            capture.add(op);
-        } else {
-            op.run();
-        }
-    }
-
-    private void refuseDuringCapture(String what) {
-        if (capture != null) {
-            throw new IllegalStateException(what + " during graph capture on " + name() + " (only launches, device copies and fills are recorded)");
-        }
+        capture.run(op);
     }
 
     private void checkRange(DeviceBuffer buffer, long byteOffset, long bytes, String what) {
@@ -110,7 +94,7 @@ public final class HostDevice extends Device {
     /** Checks a copy between a Java array and a device buffer; returns the device address. */
     private long hostCopy(String what, int arrayLength, int arrayOffset, int count, DeviceBuffer buffer, long byteOffset) {
         checkOpen();
-        refuseDuringCapture(what);
+        capture.refuseDuringCapture(what);
         checkArray(arrayLength, arrayOffset, count, what);
         checkRange(buffer, byteOffset, 4L * count, what);
         return buffer.address() + byteOffset;
@@ -146,7 +130,7 @@ public final class HostDevice extends Device {
         checkRange(src, srcByteOffset, bytes, "device copy source");
         checkRange(dst, dstByteOffset, bytes, "device copy destination");
         long from = src.address() + srcByteOffset, to = dst.address() + dstByteOffset;
-        run(() -> HostRuntime.copy(from, to, bytes));
+        capture.run(() -> HostRuntime.copy(from, to, bytes));
     }
 
     @Override
@@ -154,7 +138,7 @@ public final class HostDevice extends Device {
         checkOpen();
         checkRange(dst, byteOffset, 4 * count, "fill");
         long to = dst.address() + byteOffset;
-        run(() -> HostRuntime.fill32(to, count, bits));
+        capture.run(() -> HostRuntime.fill32(to, count, bits));
     }
 
     @Override
@@ -164,67 +148,27 @@ public final class HostDevice extends Device {
 
     @Override
     public void beginCapture() {
-        checkOpen();
-        if (capture != null) {
-            throw new IllegalStateException("graph capture already started on " + name());
-        }
-        capture = new ArrayList<>();
+        capture.begin();
     }
 
     @Override
     public Graph endCapture() {
-        if (capture == null) {
-            throw new IllegalStateException("no graph capture in progress on " + name());
-        }
-        List<Runnable> ops = List.copyOf(capture);
-        capture = null;
-        return new Graph() {
-            private boolean closed;
-
-            @Override
-            public void replay() {
-                if (closed) {
-                    throw new IllegalStateException("graph was closed");
-                }
-                checkOpen();
-                for (Runnable op : ops) {
-                    op.run();
-                }
-            }
-
-            @Override
-            public int size() {
-                return ops.size();
-            }
-
-            @Override
-            public void close() {
-                closed = true;
-            }
-        };
+        return capture.end();
     }
 
     @Override
     public boolean isCapturing() {
-        return capture != null;
-    }
-
-    private static final class HostEvent implements DeviceEvent {
-        final long nanos = System.nanoTime();
-
-        @Override
-        public void close() {
-        }
+        return capture.isCapturing();
     }
 
     @Override
     public DeviceEvent recordEvent() {
-        return new HostEvent();
+        return new WallClockEvent();
     }
 
     @Override
     public float elapsedMillis(DeviceEvent start, DeviceEvent end) {
-        return (((HostEvent) end).nanos - ((HostEvent) start).nanos) / 1e6f;
+        return WallClockEvent.elapsedMillis(this, start, end);
     }
 
     @Override
@@ -244,6 +188,6 @@ public final class HostDevice extends Device {
 
     @Override
     protected void closeDevice() {
-        capture = null;
+        capture.clear();
     }
 }

@@ -23,13 +23,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * kernels/runtime_checks.cu: warp shuffles and ballots, shared memory and barriers, atomics and
  * wmma, each against what plain Java says CUDA computes. On a GPU these pin down the hardware's
- * behaviour; on the host runtime they check that it reproduces it.
+ * behaviour; on the host runtime they check that it reproduces it. Not on the cpu device, which
+ * runs the ops in Java and does not model CUDA (TestDevices#cudaSemantics).
  */
 @Tag("host-runtime")
 class RuntimeSemanticsTest {
 
     @ParameterizedTest(name = "[{0}] warp shuffles and ballot")
-    @MethodSource("jgan.testing.TestDevices#all")
+    @MethodSource("jgan.testing.TestDevices#cudaSemantics")
     void warpIntrinsics(Target target) {
         Device dev = target.device();
         int blocks = 3, threads = 64, total = blocks * threads;
@@ -61,7 +62,7 @@ class RuntimeSemanticsTest {
     }
 
     @ParameterizedTest(name = "[{0}] shared-memory reduction with atomics")
-    @MethodSource("jgan.testing.TestDevices#all")
+    @MethodSource("jgan.testing.TestDevices#cudaSemantics")
     void blockSumWithAtomics(Target target) {
         Device dev = target.device();
         int n = 100_003;
@@ -79,7 +80,7 @@ class RuntimeSemanticsTest {
     }
 
     @ParameterizedTest(name = "[{0}] dynamic shared memory")
-    @MethodSource("jgan.testing.TestDevices#all")
+    @MethodSource("jgan.testing.TestDevices#cudaSemantics")
     void dynamicSharedMemory(Target target) {
         Device dev = target.device();
         int n = 1000, bd = 128;
@@ -104,7 +105,7 @@ class RuntimeSemanticsTest {
     }
 
     @ParameterizedTest(name = "[{0}] wmma tf32 m16n16k8")
-    @MethodSource("jgan.testing.TestDevices#all")
+    @MethodSource("jgan.testing.TestDevices#cudaSemantics")
     void wmmaTf32(Target target) {
         Device dev = target.device();
         requireTensorCores(dev);
@@ -130,7 +131,7 @@ class RuntimeSemanticsTest {
     }
 
     @ParameterizedTest(name = "[{0}] wmma half and bf16 m16n16k16")
-    @MethodSource("jgan.testing.TestDevices#all")
+    @MethodSource("jgan.testing.TestDevices#cudaSemantics")
     void wmma16Bit(Target target) {
         Device dev = target.device();
         requireTensorCores(dev);

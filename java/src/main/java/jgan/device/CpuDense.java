@@ -1,0 +1,251 @@
+package jgan.device;
+
+import static jgan.device.CpuKernels.bits;
+import static jgan.device.CpuKernels.f;
+
+import dev.ludovic.netlib.blas.BLAS;
+
+/**
+ * kernels/dense.cu on the cpu device: the three GEMMs of a dense layer through BLAS
+ * ({@code sgemm}), with the kernel's fused parts done in Java loops around it: the bias and
+ * activation epilogue of the forward, the activation derivative applied to dy of the backward
+ * (dz = dy * act'(y), from the forward's output y), the bias gradient (row sums of dz), and
+ * accumulation into dw and db.
+ *
+ * <p>Row-major (C) and column-major (BLAS) layouts: a row-major matrix R [m][n] is, read
+ * column-major with the same leading dimension n, its transpose R^T (n x m). So every row-major
+ * product below is issued as the column-major product of the transposes:
+ * <pre>
+ *   forward   y  = x w^T   [rows, out]   as  y^T  = w^T' x^T  : sgemm("T", "N", out, rows, in;  w (ld in),  x (ld in),   y (ld out))
+ *   data      dx = dz w    [rows, in]    as  dx^T = w^T  dz^T : sgemm("N", "N", in,  rows, out; w (ld in),  dz (ld out), dx (ld in))
+ *   weight    dw = dz^T x  [out, in]     as  dw^T = x^T  dz   : sgemm("N", "T", in,  out, rows; x (ld in),  dz (ld out), dw (ld in))
+ * </pre>
+ * (in the first line w^T' is the column-major w^T, (in x out), used transposed.) Rows of the
+ * row-major result are columns of the column-major one, so a block of result rows is one sgemm
+ * on a block of the right-hand operand: that is how the work is split among threads. The blocks
+ * are fixed by the shape alone and every result element is computed by one sgemm call, with the
+ * whole K, so the thread count never changes the bits. A native BLAS that runs its own threads
+ * (OpenBLAS unless OPENBLAS_NUM_THREADS=1) gets each GEMM whole instead: calls from several of our
+ * threads would only wait for each other's BLAS threads (measured: twice as slow).
+ *
+ * <p>Math modes: 0 FP32; 1 TF32: both GEMM operands are rounded to tf32 as
+ * {@code wmma::__float_to_tf32} does (nearest, ties away from zero: add half an ulp of the 10-bit
+ * mantissa to the bits and cut the low 13), then multiplied in FP32; the products of tf32 values
+ * are exact in float, and they are accumulated in FP32, as the tensor cores do. The bias gradient
+ * sums dz before rounding, as the kernel does.
+ *
+ * <p>Device memory is int words (see {@link CpuMemory}); BLAS takes float arrays, so the operands
+ * are converted into scratch arrays of the device while being rounded or multiplied by the
+ * activation derivative, and the results converted back in the epilogue.
+ */
+final class CpuDense {
+    /** A task's share of a GEMM: at least this many multiply-adds (fewer tasks for small layers). */
+    static final long TASK_FMAS = 1L << 19;
+    /** At most this many tasks a GEMM. */
+    static final int MAX_TASKS = 64;
+
+    private CpuDense() {
+    }
+
+    /** Float arrays reused from launch to launch (a device runs one launch at a time). */
+    static final class Scratch {
+        private float[] a = new float[0], b = new float[0], c = new float[0];
+
+        float[] a(long n) {
+            return a = grow(a, n);
+        }
+
+        float[] b(long n) {
+            return b = grow(b, n);
+        }
+
+        float[] c(long n) {
+            return c = grow(c, n);
+        }
+
+        private static float[] grow(float[] s, long n) {
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("cpu: a GEMM operand of " + n + " floats exceeds a Java array");
+            }
+            return s.length >= n ? s : new float[(int) Math.max(n, Math.min(Integer.MAX_VALUE - 8, s.length * 3L / 2))];
+        }
+    }
+
+    /** wmma::__float_to_tf32 on the bits: nearest, ties away from zero; NaN and Inf pass through. */
+    static int tf32Bits(int u) {
+        return (u & 0x7f800000) == 0x7f800000 ? u : (u + 0x1000) & 0xffffe000;
+    }
+
+    static float activate(float v, int act, float slope) {
+        switch (act) {
+            case 1: return v > 0f ? v : 0f;
+            case 2: return v > 0f ? v : slope * v;
+            case 3: return (float) Math.tanh(v);
+            default: return v;
+        }
+    }
+
+    /** dz = dy * act'(y), from the activation's output y; tanh's 1 - y^2 and the product in double, rounded once. */
+    static float dz(float dy, float y, int act, float slope) {
+        switch (act) {
+            case 1: return dy * (y > 0f ? 1f : 0f);
+            case 2: return y > 0f ? dy : dy * slope;
+            case 3: return (float) (dy * (1 - (double) y * y));
+            default: return dy;
+        }
+    }
+
+    /**
+     * Rows of the result per task: the work's share by TASK_FMAS and MAX_TASKS, a multiple of 8
+     * (BLAS kernels block by 4 or 8); all rows in one task when the BLAS threads its calls itself.
+     */
+    static int rowsPerTask(CpuKernels.Call c, int rows, long fmasPerRow) {
+        if (!c.splitGemms) {
+            return Math.max(1, rows);
+        }
+        long r = Math.max((TASK_FMAS + fmasPerRow - 1) / Math.max(1, fmasPerRow), (rows + MAX_TASKS - 1L) / MAX_TASKS);
+        r = (r + 7) / 8 * 8;
+        return (int) Math.min(rows, r);
+    }
+
+    /** Words [0, n) of {@code src} as floats into {@code dst}, tf32-rounded when asked. */
+    private static void toFloats(CpuKernels.Call c, CpuMemory.Ref src, float[] dst, long n, boolean tf32) {
+        int[] w = src.words();
+        int o = src.index();
+        c.forChunks(n, (from, to) -> {
+            if (tf32) {
+                for (int i = from; i < to; i++) {
+                    dst[i] = Float.intBitsToFloat(tf32Bits(w[o + i]));
+                }
+            } else {
+                for (int i = from; i < to; i++) {
+                    dst[i] = f(w, o + i);
+                }
+            }
+        });
+    }
+
+    // dense_forward(x, w, b, y, rows, in, out, act, slope, math_mode): y = act(x w^T + b)
+    static void forward(CpuKernels.Call c) {
+        int rows = c.i32(4), in = c.i32(5), out = c.i32(6), act = c.i32(7);
+        float slope = c.f32(8);
+        boolean tf32 = c.i32(9) == 1;
+        if (rows <= 0 || out <= 0 || in < 0) {
+            return;
+        }
+        CpuMemory.Ref x = c.ptr(0, (long) rows * in), w = c.ptr(1, (long) out * in), b = c.ptrOrNull(2, out),
+                y = c.ptr(3, (long) rows * out);
+        float[] xs = c.scratch.a((long) rows * in), ws = c.scratch.b((long) out * in), ys = c.scratch.c((long) rows * out);
+        toFloats(c, w, ws, (long) out * in, tf32);
+        float[] bias = new float[out];
+        if (b != null) {
+            for (int j = 0; j < out; j++) {
+                bias[j] = f(b.words(), b.index() + j);
+            }
+        }
+        int block = rowsPerTask(c, rows, (long) in * out);
+        int[] yw = y.words(), xw = x.words();
+        int yo = y.index(), xo = x.index();
+        BLAS blas = c.blas;
+        c.parallel.run(CpuParallel.tasks(rows, block), t -> {
+            int r0 = t * block, r1 = Math.min(rows, r0 + block), nr = r1 - r0;
+            for (int i = r0 * in, end = r1 * in; i < end; i++) {
+                xs[i] = Float.intBitsToFloat(tf32 ? tf32Bits(xw[xo + i]) : xw[xo + i]);
+            }
+            blas.sgemm("T", "N", out, nr, in, 1f, ws, 0, Math.max(1, in), xs, r0 * in, Math.max(1, in), 0f, ys, r0 * out, out);
+            for (int m = r0; m < r1; m++) {
+                int row = m * out;
+                for (int j = 0; j < out; j++) {
+                    // acc + (b ? b[n] : 0.f), as the kernel adds it (0 + -0 is +0 there too)
+                    yw[yo + row + j] = bits(activate(ys[row + j] + bias[j], act, slope));
+                }
+            }
+        });
+    }
+
+    // dense_backward_data(dy, y, w, dx, rows, in, out, act, slope, math_mode): dx = (dy * act'(y)) w
+    static void backwardData(CpuKernels.Call c) {
+        int rows = c.i32(4), in = c.i32(5), out = c.i32(6), act = c.i32(7);
+        float slope = c.f32(8);
+        boolean tf32 = c.i32(9) == 1;
+        if (rows <= 0 || in <= 0 || out < 0) {
+            return;
+        }
+        CpuMemory.Ref dy = c.ptr(0, (long) rows * out), y = c.ptr(1, (long) rows * out), w = c.ptr(2, (long) out * in),
+                dx = c.ptr(3, (long) rows * in);
+        float[] dzs = c.scratch.a((long) rows * out), ws = c.scratch.b((long) out * in), dxs = c.scratch.c((long) rows * in);
+        toFloats(c, w, ws, (long) out * in, tf32);
+        int block = rowsPerTask(c, rows, (long) in * out);
+        int[] gw = dy.words(), yw = y.words(), dxw = dx.words();
+        int go = dy.index(), yo = y.index(), dxo = dx.index();
+        BLAS blas = c.blas;
+        c.parallel.run(CpuParallel.tasks(rows, block), t -> {
+            int r0 = t * block, r1 = Math.min(rows, r0 + block), nr = r1 - r0;
+            for (int i = r0 * out, end = r1 * out; i < end; i++) {
+                float v = dz(f(gw, go + i), f(yw, yo + i), act, slope);
+                dzs[i] = tf32 ? Float.intBitsToFloat(tf32Bits(bits(v))) : v;
+            }
+            blas.sgemm("N", "N", in, nr, out, 1f, ws, 0, in, dzs, r0 * out, Math.max(1, out), 0f, dxs, r0 * in, in);
+            for (int i = r0 * in, end = r1 * in; i < end; i++) {
+                dxw[dxo + i] = bits(dxs[i]);
+            }
+        });
+    }
+
+    // dense_backward_weight(dy, y, x, dw, db, rows, in, out, act, slope, accumulate, math_mode):
+    // dw (=|+=) (dy * act'(y))^T x; db (=|+=) its sums over rows (db may be null)
+    static void backwardWeight(CpuKernels.Call c) {
+        int rows = c.i32(5), in = c.i32(6), out = c.i32(7), act = c.i32(8);
+        float slope = c.f32(9);
+        boolean accumulate = c.i32(10) != 0, tf32 = c.i32(11) == 1;
+        if (out <= 0 || in <= 0 || rows < 0) {
+            return;
+        }
+        CpuMemory.Ref dy = c.ptr(0, (long) rows * out), y = c.ptr(1, (long) rows * out), x = c.ptr(2, (long) rows * in),
+                dw = c.ptr(3, (long) out * in), db = c.ptrOrNull(4, out);
+        float[] dzs = c.scratch.a((long) rows * out), xs = c.scratch.b((long) rows * in), dws = c.scratch.c((long) out * in);
+        int[] gw = dy.words(), yw = y.words();
+        int go = dy.index(), yo = y.index();
+        // dz unrounded (the bias gradient sums it so), x rounded for the GEMM
+        c.forChunks((long) rows * out, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                dzs[i] = dz(f(gw, go + i), f(yw, yo + i), act, slope);
+            }
+        });
+        toFloats(c, x, xs, (long) rows * in, tf32);
+        int block = rowsPerTask(c, out, (long) rows * in);
+        int[] dww = dw.words();
+        int dwo = dw.index();
+        BLAS blas = c.blas;
+        c.parallel.run(CpuParallel.tasks(out, block), t -> {
+            int o0 = t * block, o1 = Math.min(out, o0 + block), no = o1 - o0;
+            if (db != null) {
+                double[] sums = new double[no];
+                for (int r = 0; r < rows; r++) {
+                    int row = r * out;
+                    for (int j = o0; j < o1; j++) {
+                        sums[j - o0] += dzs[row + j];
+                    }
+                }
+                int[] dbw = db.words();
+                for (int j = o0; j < o1; j++) {
+                    float s = (float) sums[j - o0];
+                    int at = db.index() + j;
+                    dbw[at] = bits(accumulate ? f(dbw, at) + s : s);
+                }
+            }
+            if (tf32) { // this task's columns of dz only: the other tasks read theirs
+                for (int r = 0; r < rows; r++) {
+                    int row = r * out;
+                    for (int j = o0; j < o1; j++) {
+                        dzs[row + j] = Float.intBitsToFloat(tf32Bits(bits(dzs[row + j])));
+                    }
+                }
+            }
+            blas.sgemm("N", "T", in, no, rows, 1f, xs, 0, in, dzs, o0, out, 0f, dws, o0 * in, in);
+            for (int i = o0 * in, end = o1 * in; i < end; i++) {
+                dww[dwo + i] = bits(accumulate ? f(dww, dwo + i) + dws[i] : dws[i]);
+            }
+        });
+    }
+}

@@ -1,0 +1,320 @@
+package jgan.device;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+import dev.ludovic.netlib.blas.BLAS;
+import dev.ludovic.netlib.blas.NativeBLAS;
+
+/**
+ * The ops of kernels/*.cu written in Java for the CPU: fast where the host runtime is faithful,
+ * for machines without a GPU. It takes the same launches as the other devices (kernel name,
+ * launch configuration, arguments in the C++ signature's order), so the kernel faces of
+ * {@code jgan.kernels} and the networks built on them run on it unchanged; the launch
+ * configuration is accepted and ignored (no result of these kernels depends on it).
+ *
+ * <ul>
+ *   <li>Memory ({@link CpuMemory}): each allocation is an {@code int[]} of 32-bit words; an
+ *       address is {@code id << 32} plus a byte offset, so that {@link KernelArgs}' pointer
+ *       arithmetic works; pointers decode back to (words, index) and are refused when they
+ *       name no live allocation or are not word-aligned. Buffers are below 4 GiB.</li>
+ *   <li>Kernels ({@link CpuKernels}, {@link CpuDense}): one Java body per entry point, the
+ *       arguments checked against the kernel's C++ parameter list; GEMMs through BLAS
+ *       (dev.ludovic.netlib: native BLAS when the system has one, else its Java
+ *       implementation), the rest in Java loops. The check_* and broken_* kernels, which test
+ *       CUDA semantics, are not here.</li>
+ *   <li>Threads ({@link CpuParallel}): a fixed pool, {@code -Djgan.cpu.threads} or
+ *       {@code $JGAN_CPU_THREADS} (default: the number of cores). Work is cut by the problem's
+ *       shape alone, so results are the same bits whatever the thread count. A native BLAS
+ *       that threads itself (OpenBLAS, unless OPENBLAS_NUM_THREADS=1) gets each GEMM whole.</li>
+ *   <li>Every operation is done when its call returns; {@link #synchronize()} has nothing to wait
+ *       for. Graph capture records launches, device copies and fills and replays them in order
+ *       ({@link CaptureRecorder}, shared with {@link HostDevice}).</li>
+ * </ul>
+ */
+public final class CpuDevice extends Device {
+    private final CpuMemory memory = new CpuMemory();
+    private final CpuParallel parallel;
+    private final CpuDense.Scratch scratch = new CpuDense.Scratch();
+    private final BLAS blas;
+    private final boolean splitGemms;
+    private final CaptureRecorder capture = new CaptureRecorder(this);
+
+    /** A cpu device with the default number of threads. */
+    public CpuDevice() {
+        this(defaultThreads());
+    }
+
+    public CpuDevice(int threads) {
+        this.parallel = new CpuParallel(threads);
+        this.blas = BLAS.getInstance();
+        this.splitGemms = !(blas instanceof NativeBLAS) || nativeBlasSingleThreaded();
+    }
+
+    /**
+     * Whether the environment makes a native BLAS single-threaded: the first of OpenBLAS's
+     * OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS, OMP_NUM_THREADS that is set, is 1. Then our threads
+     * split the GEMMs; otherwise the native BLAS gets each one whole and threads it itself.
+     */
+    static boolean nativeBlasSingleThreaded() {
+        for (String name : new String[] {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"}) {
+            String v = System.getenv(name);
+            if (v != null && !v.isBlank()) {
+                return v.trim().equals("1");
+            }
+        }
+        return false;
+    }
+
+    /** {@code -Djgan.cpu.threads}, else {@code $JGAN_CPU_THREADS}, else the number of cores. */
+    static int defaultThreads() {
+        String s = System.getProperty("jgan.cpu.threads");
+        if (s == null || s.isBlank()) {
+            s = System.getenv("JGAN_CPU_THREADS");
+        }
+        if (s != null && !s.isBlank()) {
+            try {
+                int n = Integer.parseInt(s.trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the error
+            }
+            throw new IllegalArgumentException("cpu: thread count '" + s + "' (jgan.cpu.threads / JGAN_CPU_THREADS) must be an integer >= 1");
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public DeviceKind kind() {
+        return DeviceKind.CPU;
+    }
+
+    @Override
+    public String description() {
+        return "CPU (" + parallel.threads() + (parallel.threads() == 1 ? " thread" : " threads") + ", BLAS: "
+                + blasImplementation() + ")";
+    }
+
+    /** The class of the BLAS implementation in use, e.g. dev.ludovic.netlib.blas.JNIBLAS (native) or ...Java11BLAS. */
+    public String blasImplementation() {
+        return blas.getClass().getName();
+    }
+
+    /** Whether this device's threads split the GEMMs (Java BLAS, or a single-threaded native one). */
+    public boolean splitsGemms() {
+        return splitGemms;
+    }
+
+    public int threads() {
+        return parallel.threads();
+    }
+
+    @Override
+    public boolean hasKernel(String kernel) {
+        return CpuKernels.get(kernel) != null;
+    }
+
+    @Override
+    public Set<String> kernelNames() {
+        return Collections.unmodifiableSet(new LinkedHashSet<>(CpuKernels.all().keySet()));
+    }
+
+    /** The kind codes of a kernel's parameters ("ppif"), from its C++ parameter list. */
+    public String kernelSignature(String kernel) {
+        return requireKernel(kernel).kinds();
+    }
+
+    private CpuKernels.Kernel requireKernel(String kernel) {
+        CpuKernels.Kernel k = CpuKernels.get(kernel);
+        if (k == null) {
+            throw new IllegalArgumentException("the cpu device has no kernel '" + kernel + "'"
+                    + (kernel.startsWith("check_") || kernel.startsWith("broken_")
+                    ? " (kernels that test CUDA semantics run on the host runtime and CUDA only)" : ""));
+        }
+        return k;
+    }
+
+    @Override
+    public void launch(String kernel, LaunchConfig config, KernelArgs args) {
+        checkOpen();
+        CpuKernels.Kernel k = requireKernel(kernel);
+        String kinds = args.kindCodes();
+        if (!kinds.equals(k.kinds())) {
+            throw new IllegalArgumentException("cpu: " + kernel + " takes " + k.kinds().length() + " arguments (" + k.kinds()
+                    + ": " + k.signature() + "), got " + kinds.length() + " (" + kinds + ")");
+        }
+        long[] bits = args.bitsArray();
+        call(k, bits).checkPointers(); // refused now, even while capturing
+        capture.run(() -> execute(k, bits));
+    }
+
+    private CpuKernels.Call call(CpuKernels.Kernel k, long[] bits) {
+        return new CpuKernels.Call(k, bits, memory, parallel, scratch, blas, splitGemms);
+    }
+
+    /** One launch at a time: the scratch arrays are shared. */
+    private synchronized void execute(CpuKernels.Kernel k, long[] bits) {
+        k.body().run(call(k, bits));
+    }
+
+    // ---------------------------------------------------------------- copies and fills
+
+    private void checkRange(DeviceBuffer buffer, long byteOffset, long bytes, String what) {
+        if (buffer.device() != this) {
+            throw new IllegalArgumentException(what + ": the buffer belongs to " + buffer.device().name() + ", not to this "
+                    + name() + " device");
+        }
+        if (byteOffset < 0 || bytes < 0 || byteOffset + bytes > buffer.bytes()) {
+            throw new IllegalArgumentException(what + ": " + bytes + " bytes at offset " + byteOffset + " do not fit a buffer of "
+                    + buffer.bytes() + " bytes");
+        }
+        if ((byteOffset & 3) != 0 || (bytes & 3) != 0) {
+            throw new IllegalArgumentException(what + ": " + bytes + " bytes at offset " + byteOffset
+                    + ": the cpu device moves whole 32-bit words (offsets and sizes must be multiples of 4)");
+        }
+    }
+
+    private static void checkArray(int length, int offset, int count, String what) {
+        if (offset < 0 || count < 0 || offset > length - count) {
+            throw new IllegalArgumentException(what + ": " + count + " elements at offset " + offset + " do not fit an array of "
+                    + length);
+        }
+    }
+
+    /** Checks a copy between a Java array and a device buffer; returns where it starts in device memory. */
+    private CpuMemory.Ref hostCopy(String what, int arrayLength, int arrayOffset, int count, DeviceBuffer buffer, long byteOffset) {
+        checkOpen();
+        capture.refuseDuringCapture(what);
+        checkArray(arrayLength, arrayOffset, count, what);
+        checkRange(buffer, byteOffset, 4L * count, what);
+        return memory.decode(buffer.address() + byteOffset, count, what);
+    }
+
+    @Override
+    public void copyToDevice(float[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
+        CpuMemory.Ref to = hostCopy("copy from host to device", src.length, srcOffset, count, dst, dstByteOffset);
+        int[] w = to.words();
+        for (int i = 0, o = to.index(); i < count; i++) {
+            w[o + i] = Float.floatToRawIntBits(src[srcOffset + i]);
+        }
+    }
+
+    @Override
+    public void copyToHost(DeviceBuffer src, long srcByteOffset, float[] dst, int dstOffset, int count) {
+        CpuMemory.Ref from = hostCopy("copy from device to host", dst.length, dstOffset, count, src, srcByteOffset);
+        int[] w = from.words();
+        for (int i = 0, o = from.index(); i < count; i++) {
+            dst[dstOffset + i] = Float.intBitsToFloat(w[o + i]);
+        }
+    }
+
+    @Override
+    public void copyToDevice(int[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
+        CpuMemory.Ref to = hostCopy("copy from host to device", src.length, srcOffset, count, dst, dstByteOffset);
+        System.arraycopy(src, srcOffset, to.words(), to.index(), count);
+    }
+
+    @Override
+    public void copyToHost(DeviceBuffer src, long srcByteOffset, int[] dst, int dstOffset, int count) {
+        CpuMemory.Ref from = hostCopy("copy from device to host", dst.length, dstOffset, count, src, srcByteOffset);
+        System.arraycopy(from.words(), from.index(), dst, dstOffset, count);
+    }
+
+    @Override
+    public void copy(DeviceBuffer src, long srcByteOffset, DeviceBuffer dst, long dstByteOffset, long bytes) {
+        checkOpen();
+        checkRange(src, srcByteOffset, bytes, "device copy source");
+        checkRange(dst, dstByteOffset, bytes, "device copy destination");
+        long from = src.address() + srcByteOffset, to = dst.address() + dstByteOffset;
+        int words = (int) (bytes / 4);
+        memory.decode(from, words, "device copy source");
+        memory.decode(to, words, "device copy destination");
+        capture.run(() -> {
+            CpuMemory.Ref s = memory.decode(from, words, "device copy source");
+            CpuMemory.Ref d = memory.decode(to, words, "device copy destination");
+            System.arraycopy(s.words(), s.index(), d.words(), d.index(), words);
+        });
+    }
+
+    @Override
+    public void fill32(DeviceBuffer dst, long byteOffset, long count, int bits) {
+        checkOpen();
+        checkRange(dst, byteOffset, 4 * count, "fill");
+        long to = dst.address() + byteOffset;
+        memory.decode(to, count, "fill");
+        capture.run(() -> {
+            CpuMemory.Ref d = memory.decode(to, count, "fill");
+            Arrays.fill(d.words(), d.index(), d.index() + (int) count, bits);
+        });
+    }
+
+    @Override
+    public void synchronize() {
+        // Every operation has completed when its call returns.
+    }
+
+    // ---------------------------------------------------------------- graphs and events
+
+    @Override
+    public void beginCapture() {
+        capture.begin();
+    }
+
+    @Override
+    public Graph endCapture() {
+        return capture.end();
+    }
+
+    @Override
+    public boolean isCapturing() {
+        return capture.isCapturing();
+    }
+
+    @Override
+    public DeviceEvent recordEvent() {
+        return new WallClockEvent();
+    }
+
+    @Override
+    public float elapsedMillis(DeviceEvent start, DeviceEvent end) {
+        return WallClockEvent.elapsedMillis(this, start, end);
+    }
+
+    // ---------------------------------------------------------------- raw memory
+
+    @Override
+    protected long rawAllocate(long bytes) {
+        return memory.allocate(bytes);
+    }
+
+    @Override
+    protected void rawFree(long address) {
+        memory.free(address);
+    }
+
+    @Override
+    protected long allocationGranularity() {
+        return 4; // whole words
+    }
+
+    /** Raw allocations currently held (in use or cached by the allocator). */
+    int liveAllocations() {
+        return memory.liveAllocations();
+    }
+
+    @Override
+    protected void closeDevice() {
+        capture.clear();
+        parallel.close();
+        memory.clear();
+    }
+}
