@@ -63,7 +63,7 @@ public final class Main {
         out.println("usage: jgan <command> [options]");
         out.println("  info                          devices found, why the GPU is or is not used, the kernels built, JCublas");
         out.println("  train --data ring8|grid25 --out RUN [--loss nonsaturating|minimax|wasserstein|hinge|lsgan]");
-        out.println("        [--steps N] [--batch N] [--lr X] [--seed N] [--device auto|gpu|host] [--force]");
+        out.println("        [--steps N] [--batch N] [--lr X] [--seed N] [--device auto|gpu|cpu|host] [--force]");
         out.println("        [--width N] [--depth N] [--latent N] [--activation relu|leakyrelu|tanh] [--n-critic N]");
         out.println("        [--clip X] [--label-smoothing X] [--tf32 true|false] [--log-every N] [--checkpoint-every N]");
         out.println("  train --resume RUN [--steps N] continue a run where its checkpoint left it");
@@ -113,7 +113,7 @@ public final class Main {
                 out.println("  " + name + ": cannot be opened — " + e.getMessage());
             }
         }
-        out.println("default device (--device auto): " + (cuda.available() ? "cuda:0" : host.available() ? "host" : "none"));
+        out.println("default device (--device auto): " + (cuda.available() ? "cuda:0" : "cpu"));
     }
 
     static String version() {

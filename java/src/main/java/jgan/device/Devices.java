@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Finding and opening devices. {@code host} is the host runtime; {@code cuda} (or {@code gpu},
- * {@code cuda:N}) a GPU; {@code auto} the GPU when there is one, else the host runtime.
+ * Finding and opening devices. {@code cpu} is the ops in Java (fast, no GPU needed); {@code host}
+ * the host runtime (the CUDA sources with CUDA semantics, for checking kernels); {@code cuda} (or
+ * {@code gpu}, {@code cuda:N}) a GPU; {@code auto} the GPU when there is one, else cpu.
  */
 public final class Devices {
     private Devices() {
@@ -17,8 +18,10 @@ public final class Devices {
         switch (s) {
             case "host":
                 return new HostDevice();
+            case "cpu":
+                return new CpuDevice();
             case "auto":
-                return CudaSupport.status().available() ? new CudaDevice(0) : new HostDevice();
+                return CudaSupport.status().available() ? new CudaDevice(0) : new CpuDevice();
             case "cuda":
             case "gpu":
                 return openCuda(0);
@@ -30,7 +33,7 @@ public final class Devices {
                         // fall through to the error below
                     }
                 }
-                throw new IllegalArgumentException("unknown device '" + spec + "': use auto, host, cuda or cuda:N");
+                throw new IllegalArgumentException("unknown device '" + spec + "': use auto, cpu, host, cuda or cuda:N");
         }
     }
 
@@ -45,9 +48,10 @@ public final class Devices {
         return new CudaDevice(ordinal);
     }
 
-    /** Names of the devices that can be opened here, host runtime first. */
+    /** Names of the devices that can be opened here: cpu, then the host runtime, then GPUs. */
     public static List<String> available() {
         List<String> names = new ArrayList<>();
+        names.add("cpu");
         if (HostRuntime.status().available()) {
             names.add("host");
         }
