@@ -16,7 +16,11 @@ public final class Main {
     private Main() {
     }
 
+    /** Held so the setting lasts: java.util.logging keeps loggers weakly. */
+    private static final java.util.logging.Logger NETLIB = java.util.logging.Logger.getLogger("dev.ludovic.netlib");
+
     public static void main(String[] args) {
+        NETLIB.setLevel(java.util.logging.Level.WARNING); // its INFO line names the BLAS; `info` says it too
         System.exit(run(args, System.out, System.err));
     }
 
