@@ -31,16 +31,15 @@ import dev.ludovic.netlib.blas.NativeBLAS;
  *       that threads itself (OpenBLAS, unless OPENBLAS_NUM_THREADS=1) gets each GEMM whole.</li>
  *   <li>Every operation is done when its call returns; {@link #synchronize()} has nothing to wait
  *       for. Graph capture records launches, device copies and fills and replays them in order
- *       ({@link CaptureRecorder}, shared with {@link HostDevice}).</li>
+ *       ({@link SynchronousDevice}, shared with {@link HostDevice}).</li>
  * </ul>
  */
-public final class CpuDevice extends Device {
+public final class CpuDevice extends SynchronousDevice {
     private final CpuMemory memory = new CpuMemory();
     private final CpuParallel parallel;
     private final CpuDense.Scratch scratch = new CpuDense.Scratch();
     private final BLAS blas;
     private final boolean splitGemms;
-    private final CaptureRecorder capture = new CaptureRecorder(this);
 
     /** A cpu device with the default number of threads. */
     public CpuDevice() {
@@ -154,7 +153,7 @@ public final class CpuDevice extends Device {
         }
         long[] bits = args.bitsArray();
         call(k, bits).checkPointers(); // refused now, even while capturing
-        capture.run(() -> execute(k, bits));
+        run(() -> execute(k, bits));
     }
 
     private CpuKernels.Call call(CpuKernels.Kernel k, long[] bits) {
@@ -168,32 +167,19 @@ public final class CpuDevice extends Device {
 
     // ---------------------------------------------------------------- copies and fills
 
-    private void checkRange(DeviceBuffer buffer, long byteOffset, long bytes, String what) {
-        if (buffer.device() != this) {
-            throw new IllegalArgumentException(what + ": the buffer belongs to " + buffer.device().name() + ", not to this "
-                    + name() + " device");
-        }
-        if (byteOffset < 0 || bytes < 0 || byteOffset + bytes > buffer.bytes()) {
-            throw new IllegalArgumentException(what + ": " + bytes + " bytes at offset " + byteOffset + " do not fit a buffer of "
-                    + buffer.bytes() + " bytes");
-        }
+    @Override
+    protected void checkRange(DeviceBuffer buffer, long byteOffset, long bytes, String what) {
+        super.checkRange(buffer, byteOffset, bytes, what);
         if ((byteOffset & 3) != 0 || (bytes & 3) != 0) {
             throw new IllegalArgumentException(what + ": " + bytes + " bytes at offset " + byteOffset
                     + ": the cpu device moves whole 32-bit words (offsets and sizes must be multiples of 4)");
         }
     }
 
-    private static void checkArray(int length, int offset, int count, String what) {
-        if (offset < 0 || count < 0 || offset > length - count) {
-            throw new IllegalArgumentException(what + ": " + count + " elements at offset " + offset + " do not fit an array of "
-                    + length);
-        }
-    }
-
     /** Checks a copy between a Java array and a device buffer; returns where it starts in device memory. */
     private CpuMemory.Ref hostCopy(String what, int arrayLength, int arrayOffset, int count, DeviceBuffer buffer, long byteOffset) {
         checkOpen();
-        capture.refuseDuringCapture(what);
+        refuseDuringCapture(what);
         checkArray(arrayLength, arrayOffset, count, what);
         checkRange(buffer, byteOffset, 4L * count, what);
         return memory.decode(buffer.address() + byteOffset, count, what);
@@ -238,7 +224,7 @@ public final class CpuDevice extends Device {
         int words = (int) (bytes / 4);
         memory.decode(from, words, "device copy source");
         memory.decode(to, words, "device copy destination");
-        capture.run(() -> {
+        run(() -> {
             CpuMemory.Ref s = memory.decode(from, words, "device copy source");
             CpuMemory.Ref d = memory.decode(to, words, "device copy destination");
             System.arraycopy(s.words(), s.index(), d.words(), d.index(), words);
@@ -251,43 +237,19 @@ public final class CpuDevice extends Device {
         checkRange(dst, byteOffset, 4 * count, "fill");
         long to = dst.address() + byteOffset;
         memory.decode(to, count, "fill");
-        capture.run(() -> {
+        run(() -> {
             CpuMemory.Ref d = memory.decode(to, count, "fill");
             Arrays.fill(d.words(), d.index(), d.index() + (int) count, bits);
         });
     }
 
-    @Override
-    public void synchronize() {
-        // Every operation has completed when its call returns.
-    }
 
     // ---------------------------------------------------------------- graphs and events
 
-    @Override
-    public void beginCapture() {
-        capture.begin();
-    }
 
-    @Override
-    public Graph endCapture() {
-        return capture.end();
-    }
 
-    @Override
-    public boolean isCapturing() {
-        return capture.isCapturing();
-    }
 
-    @Override
-    public DeviceEvent recordEvent() {
-        return new WallClockEvent();
-    }
 
-    @Override
-    public float elapsedMillis(DeviceEvent start, DeviceEvent end) {
-        return WallClockEvent.elapsedMillis(this, start, end);
-    }
 
     // ---------------------------------------------------------------- raw memory
 
@@ -313,7 +275,7 @@ public final class CpuDevice extends Device {
 
     @Override
     protected void closeDevice() {
-        capture.clear();
+        clearCapture();
         parallel.close();
         memory.clear();
     }

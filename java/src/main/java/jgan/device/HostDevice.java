@@ -12,9 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * in each call, so {@link #synchronize()} has nothing to wait for. Graph capture records the
  * launches, copies and fills and replays them in order, as a CUDA graph would.
  */
-public final class HostDevice extends Device {
+public final class HostDevice extends SynchronousDevice {
     private final Map<String, Long> handles = new ConcurrentHashMap<>();
-    private final CaptureRecorder capture = new CaptureRecorder(this);
 
     public HostDevice() {
         HostRuntime.requireAvailable();
@@ -70,31 +69,13 @@ public final class HostDevice extends Device {
         String kinds = args.kindCodes();
         Dim3 g = config.grid(), b = config.block();
         Runnable op = () -> HostRuntime.launch(h, g.x(), g.y(), g.z(), b.x(), b.y(), b.z(), config.sharedBytes(), bits, kinds);
-        capture.run(op);
-    }
-
-    private void checkRange(DeviceBuffer buffer, long byteOffset, long bytes, String what) {
-        if (buffer.device() != this) {
-            throw new IllegalArgumentException(what + ": the buffer belongs to " + buffer.device().name() + ", not to this "
-                    + name() + " device");
-        }
-        if (byteOffset < 0 || bytes < 0 || byteOffset + bytes > buffer.bytes()) {
-            throw new IllegalArgumentException(what + ": " + bytes + " bytes at offset " + byteOffset + " do not fit a buffer of "
-                    + buffer.bytes() + " bytes");
-        }
-    }
-
-    private static void checkArray(int length, int offset, int count, String what) {
-        if (offset < 0 || count < 0 || offset + count > length) {
-            throw new IllegalArgumentException(what + ": " + count + " elements at offset " + offset + " do not fit an array of "
-                    + length);
-        }
+        run(op);
     }
 
     /** Checks a copy between a Java array and a device buffer; returns the device address. */
     private long hostCopy(String what, int arrayLength, int arrayOffset, int count, DeviceBuffer buffer, long byteOffset) {
         checkOpen();
-        capture.refuseDuringCapture(what);
+        refuseDuringCapture(what);
         checkArray(arrayLength, arrayOffset, count, what);
         checkRange(buffer, byteOffset, 4L * count, what);
         return buffer.address() + byteOffset;
@@ -130,7 +111,7 @@ public final class HostDevice extends Device {
         checkRange(src, srcByteOffset, bytes, "device copy source");
         checkRange(dst, dstByteOffset, bytes, "device copy destination");
         long from = src.address() + srcByteOffset, to = dst.address() + dstByteOffset;
-        capture.run(() -> HostRuntime.copy(from, to, bytes));
+        run(() -> HostRuntime.copy(from, to, bytes));
     }
 
     @Override
@@ -138,38 +119,14 @@ public final class HostDevice extends Device {
         checkOpen();
         checkRange(dst, byteOffset, 4 * count, "fill");
         long to = dst.address() + byteOffset;
-        capture.run(() -> HostRuntime.fill32(to, count, bits));
+        run(() -> HostRuntime.fill32(to, count, bits));
     }
 
-    @Override
-    public void synchronize() {
-        // Every operation has completed when its call returns.
-    }
 
-    @Override
-    public void beginCapture() {
-        capture.begin();
-    }
 
-    @Override
-    public Graph endCapture() {
-        return capture.end();
-    }
 
-    @Override
-    public boolean isCapturing() {
-        return capture.isCapturing();
-    }
 
-    @Override
-    public DeviceEvent recordEvent() {
-        return new WallClockEvent();
-    }
 
-    @Override
-    public float elapsedMillis(DeviceEvent start, DeviceEvent end) {
-        return WallClockEvent.elapsedMillis(this, start, end);
-    }
 
     @Override
     protected long rawAllocate(long bytes) {
@@ -188,6 +145,6 @@ public final class HostDevice extends Device {
 
     @Override
     protected void closeDevice() {
-        capture.clear();
+        clearCapture();
     }
 }

@@ -84,7 +84,8 @@ public final class TestDevices {
                 }
                 return cpu;
             case NONE:
-                assumeTrue(false, "-Djgan.devices=" + System.getProperty("jgan.devices") + " selects no device with CUDA semantics (host, cuda)");
+                org.junit.jupiter.api.Assumptions.abort("-Djgan.devices=" + System.getProperty("jgan.devices")
+                        + " selects no device with CUDA semantics (host, cuda)");
                 return null;
             case "cuda":
                 CudaSupport.Status st = CudaSupport.status();
