@@ -1,9 +1,7 @@
 package jgan.kernels;
 
 import jgan.device.Device;
-import jgan.device.DeviceBuffer;
 import jgan.device.KernelArgs;
-import jgan.device.LaunchConfig;
 import jgan.tensor.Tensor;
 
 /**
@@ -14,10 +12,6 @@ import jgan.tensor.Tensor;
  */
 public final class GanLoss {
     public static final String KERNEL = "gan_loss_forward_backward";
-    static final int THREADS = 256; // the kernel's block reduction assumes exactly this
-    static final int MAX_BLOCKS = 1024;
-    private static final long WORKSPACE_BYTES = 4L * MAX_BLOCKS + 16;
-
     public enum Kind {
         LINEAR(0), HINGE(1), SQUARED(2);
 
@@ -42,14 +36,10 @@ public final class GanLoss {
         if (grad != null) {
             Check.sameNumel(KERNEL, "logits", logits, "grad", grad);
         }
-        if (loss.numel() != 1) {
-            throw new IllegalArgumentException(KERNEL + ": loss must have one element, has shape " + loss.shape());
-        }
+        GridSum.oneElement(KERNEL, "loss", loss);
         int n = logits.numel();
         Device device = logits.device();
-        DeviceBuffer ws = device.workspace(KERNEL, WORKSPACE_BYTES);
-        device.launch(KERNEL, LaunchConfig.cover(n, THREADS, MAX_BLOCKS), new KernelArgs()
-                .ptr(logits).ptr(grad).ptr(loss).ptr(ws, 0).ptr(ws, 4L * MAX_BLOCKS)
+        device.launch(KERNEL, GridSum.config(n), GridSum.workspace(new KernelArgs().ptr(logits).ptr(grad).ptr(loss), device, KERNEL)
                 .i32(n).i32(kind.code).f32(target).f32(reduction.factor(n)).i32(accumulate ? 1 : 0));
     }
 }

@@ -15,11 +15,7 @@ public final class Reduce {
     public static final String MEAN = "reduce_mean";
     public static final String FINITE_CHECK = "finite_check";
     static final int THREADS = 256; // the kernels' warp and block reductions assume exactly this
-    static final int MEAN_MAX_BLOCKS = 1024;
     static final int CHECK_MAX_BLOCKS = 2048;
-    private static final String WORKSPACE = MEAN;
-    /** partials[MEAN_MAX_BLOCKS] then the completion counter. */
-    private static final long WORKSPACE_BYTES = 4L * MEAN_MAX_BLOCKS + 16;
 
     /** What is averaged: x itself, or sigmoid(x). The code is the kernel's {@code transform}. */
     public enum Transform {
@@ -38,21 +34,13 @@ public final class Reduce {
     /** out = (or += when {@code accumulate}) the mean of f(x) over all of x; out has one element. */
     public static void mean(Tensor x, Tensor out, Transform transform, boolean accumulate) {
         Check.sameDevice(MEAN, x, out);
-        if (out.numel() != 1) {
-            throw new IllegalArgumentException(MEAN + ": out must have one element, has shape " + out.shape());
-        }
+        GridSum.oneElement(MEAN, "out", out);
         if (transform == null) {
             throw new IllegalArgumentException(MEAN + ": transform must be IDENTITY or SIGMOID, got null");
         }
         int n = x.numel();
         Device device = x.device();
-        DeviceBuffer ws = device.workspace(WORKSPACE, WORKSPACE_BYTES);
-        device.launch(MEAN, LaunchConfig.cover(n, THREADS, MEAN_MAX_BLOCKS), new KernelArgs()
-                .ptr(x)
-                .i32(n)
-                .ptr(out)
-                .ptr(ws, 0)
-                .ptr(ws, 4L * MEAN_MAX_BLOCKS)
+        device.launch(MEAN, GridSum.config(n), GridSum.workspace(new KernelArgs().ptr(x).i32(n).ptr(out), device, MEAN)
                 .i32(transform.code)
                 .i32(accumulate ? 1 : 0));
     }

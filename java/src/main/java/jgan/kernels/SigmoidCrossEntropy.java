@@ -1,9 +1,7 @@
 package jgan.kernels;
 
 import jgan.device.Device;
-import jgan.device.DeviceBuffer;
 import jgan.device.KernelArgs;
-import jgan.device.LaunchConfig;
 import jgan.tensor.Tensor;
 
 /**
@@ -20,12 +18,6 @@ import jgan.tensor.Tensor;
  */
 public final class SigmoidCrossEntropy {
     public static final String KERNEL = "sigmoid_cross_entropy_forward_backward";
-    static final int THREADS = 256; // the kernel's block reduction assumes exactly this
-    static final int MAX_BLOCKS = 1024;
-    private static final String WORKSPACE = KERNEL;
-    /** partials[MAX_BLOCKS] then the completion counter. */
-    private static final long WORKSPACE_BYTES = 4L * MAX_BLOCKS + 16;
-
     private SigmoidCrossEntropy() {
     }
 
@@ -43,21 +35,11 @@ public final class SigmoidCrossEntropy {
         if (grad != null) {
             Check.sameNumel(KERNEL, "logits", logits, "grad", grad);
         }
-        if (loss.numel() != 1) {
-            throw new IllegalArgumentException(KERNEL + ": loss must have one element, has shape " + loss.shape());
-        }
+        GridSum.oneElement(KERNEL, "loss", loss);
         int n = logits.numel();
         Device device = logits.device();
-        DeviceBuffer ws = device.workspace(WORKSPACE, WORKSPACE_BYTES);
-        LaunchConfig config = LaunchConfig.cover(n, THREADS, MAX_BLOCKS);
-        device.launch(KERNEL, config, new KernelArgs()
-                .ptr(logits)
-                .ptr(targets)
-                .ptr(weights)
-                .ptr(grad)
-                .ptr(loss)
-                .ptr(ws, 0)
-                .ptr(ws, 4L * MAX_BLOCKS)
+        KernelArgs args = new KernelArgs().ptr(logits).ptr(targets).ptr(weights).ptr(grad).ptr(loss);
+        device.launch(KERNEL, GridSum.config(n), GridSum.workspace(args, device, KERNEL)
                 .i32(n)
                 .f32(reduction.factor(n))
                 .i32(accumulate ? 1 : 0));
