@@ -23,7 +23,7 @@ flags=(-std=gnu++17 -fPIC -shared -pthread -march=x86-64-v3 -ffp-contract=fast -
 case "$mode" in
   release)  flags+=(-O2) ;;
   sanitize) flags+=(-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all) ;;
-  racecheck) flags+=(-O2 -DJGAN_RACECHECK=1 -Wno-tsan) ;;
+  racecheck) flags+=(-O2 -g1 -DJGAN_RACECHECK=1 -Wno-tsan) ;;
   *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
 lib="$build/libjgan_host.so"

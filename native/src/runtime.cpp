@@ -485,6 +485,8 @@ const LibraryInfo& library_info() {
     return info;
 }
 
+uintptr_t g_library_base = 0;  // set by race_setup: code offsets are stored relative to it
+
 struct ModuleTls {
     uintptr_t probe;
     void* data = nullptr;
@@ -518,6 +520,7 @@ void race_reset(RaceState& r) {
 void race_setup(Worker& w) {
     RaceState* r = new RaceState();
     w.rc = r;
+    g_library_base = library_info().base;
     ModuleTls m{(uintptr_t)&race_setup};
     dl_iterate_phdr(find_module_tls, &m);
     if (!m.data || m.size == 0) return;  // no static shared memory at all: r->cells stays null
@@ -637,11 +640,14 @@ std::string short_symbol(const std::string& s) {
     return head + (colons == std::string::npos ? tail : tail.substr(colons));
 }
 
+// "function+0xoff (libjgan_host.so+0xoff)": the second for `addr2line -e LIB -i ADDRESS`, which
+// gives the source line (the race-check build has line tables).
 std::string code_location(uint32_t pc) {
     ElfSymbol sym;
+    std::string lib = format("%s+0x%x", base_name(library_info().path.c_str()), pc);
     if (pc && find_symbol(STT_FUNC, pc, sym))
-        return format("%s+0x%lx", short_symbol(sym.name).c_str(), (unsigned long)(pc - sym.value));
-    return format("%s+0x%x", base_name(library_info().path.c_str()), pc);
+        return format("%s+0x%lx (%s)", short_symbol(sym.name).c_str(), (unsigned long)(pc - sym.value), lib.c_str());
+    return lib;
 }
 
 std::string shared_location(const Worker& w, size_t cell, uintptr_t addr) {
@@ -673,13 +679,13 @@ std::string thread_words(const Worker& w, unsigned t) {
                 shared_location(w, cell, addr).c_str(), thread_words(w, them).c_str(), other_write ? "wrote" : "read",
                 (other & kAtomicBit) ? " atomically" : "", same_warp ? "barrier or warp collective" : "barrier",
                 same_warp ? "__syncwarp() or __syncthreads()" : "__syncthreads()",
-                code_location((uint32_t)(pc - library_info().base)).c_str(), code_location(other_pc).c_str()));
+                code_location((uint32_t)(pc - g_library_base - 1)).c_str(), code_location(other_pc).c_str()));
 }
 
 // ---- the check of one access ----
 // True when the earlier access of thread `prev` (at its lane clock `clock`) may be concurrent
 // with the running thread's access now.
-inline bool unordered(const RaceState& r, uint16_t prev, uint32_t clock, bool atomic) {
+__attribute__((always_inline)) inline bool unordered(const RaceState& r, uint16_t prev, uint32_t clock, bool atomic) {
     const unsigned t = prev & kTidMask;
     if (t == r.tid) return false;
     if ((prev & kAtomicBit) && atomic) return false;
@@ -687,54 +693,59 @@ inline bool unordered(const RaceState& r, uint16_t prev, uint32_t clock, bool at
     return true;
 }
 
+
+// The bytes `mask` of cell `ci` (first byte at `lo`) accessed by the running thread.
+__attribute__((always_inline)) inline void race_cell(Worker& w, RaceState& r, size_t ci, uintptr_t lo, uint8_t mask, size_t n,
+                                                    bool write, bool atomic, uintptr_t pc) {
+    Cell& c = r.cells[ci];
+    if (__builtin_expect(c.ignore, 0)) return;
+    const uint16_t me = (uint16_t)(r.tid | (atomic ? kAtomicBit : 0));
+    const uint32_t clock = r.self[r.tid % 32];
+    const uint32_t pc32 = (uint32_t)(pc - g_library_base - 1);  // inside the call: addr2line gives its line
+    const bool written = c.w_epoch == r.epoch && (c.w_mask & mask);
+    if (written && unordered(r, c.w_tid, c.w_clock, atomic)) race_report(w, ci, lo, n, write, atomic, pc, c.w_tid, true, c.w_pc);
+    if (write) {
+        if (c.r_epoch == r.epoch) {
+            if ((c.r1_mask & mask) && unordered(r, c.r1_tid, c.r1_clock, atomic))
+                race_report(w, ci, lo, n, true, atomic, pc, c.r1_tid, false, c.r1_pc);
+            if (c.r2_tid != kNoThread && (c.r2_mask & mask) && unordered(r, c.r2_tid, c.r2_clock, atomic))
+                race_report(w, ci, lo, n, true, atomic, pc, c.r2_tid, false, c.r2_pc);
+        }
+        if (c.w_epoch == r.epoch && (c.w_tid & kTidMask) == r.tid) c.w_mask |= mask;
+        else c.w_mask = mask;
+        c.w_epoch = r.epoch;
+        c.w_tid = me;
+        c.w_clock = clock;
+        c.w_pc = pc32;
+    } else if (c.r_epoch != r.epoch) {
+        c.r_epoch = r.epoch;
+        c.r1_tid = me, c.r1_clock = clock, c.r1_pc = pc32, c.r1_mask = mask;
+        c.r2_tid = kNoThread, c.r2_mask = 0;
+    } else if ((c.r1_tid & kTidMask) == r.tid) {
+        c.r1_tid = me, c.r1_clock = clock, c.r1_pc = pc32, c.r1_mask |= mask;
+    } else {
+        // Keep a reader of another warp than the first reader's once there is one: then a write
+        // from either warp meets a reader of the other.
+        const unsigned w1 = (c.r1_tid & kTidMask) / 32;
+        const bool r2_same = c.r2_tid != kNoThread && (c.r2_tid & kTidMask) == r.tid;
+        if (c.r2_tid == kNoThread || r2_same || r.tid / 32u != w1 || (c.r2_tid & kTidMask) / 32u == w1) {
+            c.r2_mask = r2_same ? (uint8_t)(c.r2_mask | mask) : mask;
+            c.r2_tid = me, c.r2_clock = clock, c.r2_pc = pc32;
+        }
+    }
+}
+
+// An access of n bytes at a, whose first byte is in cell first_cell.
 __attribute__((noinline)) void race_access(Worker& w, size_t first_cell, uintptr_t a, size_t n, bool write, bool atomic,
                                            uintptr_t pc) {
     RaceState& r = *w.rc;
-    const uint16_t me = (uint16_t)(r.tid | (atomic ? kAtomicBit : 0));
-    const uint32_t clock = r.self[r.tid % 32];
-    const uint32_t pc32 = (uint32_t)(pc - library_info().base);
     const uintptr_t region = first_cell < r.static_words ? r.static_lo : (uintptr_t)w.dynamic_smem - r.static_bytes;
     for (uintptr_t word = a & ~(uintptr_t)3; word < a + n; word += 4) {
         const size_t ci = (word - region) / 4;
-        if (ci >= r.ncells) break;
-        Cell& c = r.cells[ci];
-        if (c.ignore) continue;
+        if (ci >= r.ncells || (first_cell < r.static_words) != (ci < r.static_words)) break;
         const uintptr_t lo = std::max(word, a), hi = std::min(word + 4, a + n);
         const uint8_t mask = (uint8_t)(((1u << (hi - word)) - 1) & ~((1u << (lo - word)) - 1));
-        const bool written = c.w_epoch == r.epoch && (c.w_mask & mask);
-        if (write) {
-            if (written && unordered(r, c.w_tid, c.w_clock, atomic)) race_report(w, ci, lo, n, true, atomic, pc, c.w_tid, true, c.w_pc);
-            if (c.r_epoch == r.epoch) {
-                if ((c.r1_mask & mask) && unordered(r, c.r1_tid, c.r1_clock, atomic))
-                    race_report(w, ci, lo, n, true, atomic, pc, c.r1_tid, false, c.r1_pc);
-                if (c.r2_tid != kNoThread && (c.r2_mask & mask) && unordered(r, c.r2_tid, c.r2_clock, atomic))
-                    race_report(w, ci, lo, n, true, atomic, pc, c.r2_tid, false, c.r2_pc);
-            }
-            if (c.w_epoch == r.epoch && (c.w_tid & kTidMask) == r.tid) c.w_mask |= mask;
-            else c.w_mask = mask;
-            c.w_epoch = r.epoch;
-            c.w_tid = me;
-            c.w_clock = clock;
-            c.w_pc = pc32;
-        } else {
-            if (written && unordered(r, c.w_tid, c.w_clock, atomic)) race_report(w, ci, lo, n, false, atomic, pc, c.w_tid, true, c.w_pc);
-            if (c.r_epoch != r.epoch) {
-                c.r_epoch = r.epoch;
-                c.r1_tid = me, c.r1_clock = clock, c.r1_pc = pc32, c.r1_mask = mask;
-                c.r2_tid = kNoThread, c.r2_mask = 0;
-            } else if ((c.r1_tid & kTidMask) == r.tid) {
-                c.r1_tid = me, c.r1_clock = clock, c.r1_pc = pc32, c.r1_mask |= mask;
-            } else {
-                // Keep a reader of another warp than the first reader's once there is one: then a
-                // write from either warp meets a reader of the other.
-                const unsigned w1 = (c.r1_tid & kTidMask) / 32;
-                const bool r2_same = c.r2_tid != kNoThread && (c.r2_tid & kTidMask) == r.tid;
-                if (c.r2_tid == kNoThread || r2_same || r.tid / 32u != w1 || (c.r2_tid & kTidMask) / 32u == w1) {
-                    c.r2_mask = r2_same ? (uint8_t)(c.r2_mask | mask) : mask;
-                    c.r2_tid = me, c.r2_clock = clock, c.r2_pc = pc32;
-                }
-            }
-        }
+        race_cell(w, r, ci, lo, mask, n, write, atomic, pc);
     }
 }
 
@@ -752,7 +763,8 @@ __attribute__((always_inline)) inline void race_hook(uintptr_t a, size_t n, bool
         if (off >= r->dyn_bytes) return;
         cell = r->static_words + off / 4;
     }
-    race_access(*w, cell, a, n, write, atomic, (uintptr_t)pc);
+    if (n == 4 && (a & 3) == 0) race_cell(*w, *r, cell, a, 0xf, 4, write, atomic, (uintptr_t)pc);  // the common case
+    else race_access(*w, cell, a, n, write, atomic, (uintptr_t)pc);
 }
 #endif  // JGAN_RACECHECK
 
@@ -1143,6 +1155,13 @@ std::string timeout_message(const Worker& w, const Fiber& f) {
 }  // namespace
 
 // ================================ calls from kernels =====================================
+#if JGAN_RACECHECK
+void race_tile(const void* p, unsigned rows, unsigned row_bytes, size_t stride_bytes, bool write) {
+    void* pc = __builtin_return_address(0);
+    for (unsigned i = 0; i < rows; ++i) race_hook((uintptr_t)p + i * stride_bytes, row_bytes, write, false, pc);
+}
+#endif
+
 void syncthreads(const char* file, int line) {
     Worker& w = *tl_worker;
     Fiber& f = *w.current;
