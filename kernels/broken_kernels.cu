@@ -57,6 +57,15 @@ JGAN_KERNEL void broken_race_missing_barrier(const float* x, float* y) {
     if (t >= 32) y[t - 32] = tile[63 - t];
 }
 
+// broken_race_missing_barrier with the tile in dynamic shared memory (blockDim.x floats of it):
+// every thread stores its element and reads the mirrored one with no barrier between.
+JGAN_KERNEL void broken_race_dynamic_shared(const float* x, float* y) {
+    JGAN_DYNAMIC_SHARED(float, tile);
+    const int t = threadIdx.x;
+    tile[t] = x[t];
+    y[t] = tile[blockDim.x - 1 - t];
+}
+
 // A buffer is filled and synchronised; warp 1 reads its lower half, which warp 0 overwrites
 // with no barrier after those reads: a write-after-read race (64 threads; the double-buffering
 // bug of a tiled loop that lacks the barrier before refilling a tile).

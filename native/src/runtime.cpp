@@ -1184,13 +1184,15 @@ void syncthreads(const char* file, int line) {
                     thread_str(f).c_str(), base_name(file), line));
     }
     if (++w.n_at_barrier == w.nthreads) {
-        // The last one in releases the others and goes on.
+        // The last one in releases the others and goes on (shuffled: it, too, waits for its turn
+        // in the next round's order, so that it is not always the first after the barrier).
         w.n_at_barrier = 0;
 #if JGAN_RACECHECK
         if (w.rc->on) race_new_interval(*w.rc);
 #endif
         for (unsigned t = 0; t < w.nthreads; ++t)
             if (w.fibers[t].state == FiberState::AtBarrier) w.fibers[t].state = FiberState::Runnable;
+        if (w.launch->shuffle) yield_to_scheduler(w, f);
         return;
     }
     f.state = FiberState::AtBarrier;
@@ -1269,6 +1271,7 @@ const uint64_t* warp_collective(unsigned mask, uint64_t value, const char* op, c
             p.collective = nullptr;
         }
         release_collective(w, warp, c);
+        if (w.launch->shuffle) yield_to_scheduler(w, f);  // as at a barrier
         return f.result;
     }
     f.state = FiberState::AtWarp;

@@ -312,6 +312,18 @@ class HostRuntimeFaultsTest {
                     "(a missing __syncthreads()?)");
         }
 
+        @Test
+        void raceInDynamicSharedMemoryIsReported() {
+            try (DeviceBuffer in = dev.allocate(4 * 64); DeviceBuffer out = dev.allocate(4 * 64)) {
+                dev.fill32(in, 0, 64, 0);
+                String m = failure("broken_race_dynamic_shared", new LaunchConfig(Dim3.of(1), Dim3.of(64), 4 * 64),
+                        new KernelArgs().ptr(in).ptr(out));
+                assertContains(m, "kernel 'broken_race_dynamic_shared' block (0,0,0): shared-memory race (write-after-read hazard): ",
+                        "thread (32,0,0) (warp 1, lane 0) wrote 4 byte(s) at byte 128 of the dynamic shared memory (256 bytes), "
+                                + "which thread (31,0,0) (warp 0, lane 31) read since the last __syncthreads()");
+            }
+        }
+
         /** Whatever order the threads run in, the missing barrier is found between a thread of each warp. */
         @Test
         void missingBarrierIsFoundUnderEveryShuffledSchedule() {
