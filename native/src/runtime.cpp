@@ -460,6 +460,7 @@ struct RaceState {
     uint32_t* self = nullptr;    // its row of `clocks`
     std::vector<uint32_t> clocks;  // [thread][lane of its warp]: vector clocks within each warp
     std::vector<size_t> ignored;   // cells to skip
+    std::string unavailable;       // why there is no shadow (launches that want the check fail)
 };
 
 std::atomic<bool> g_racecheck{[] {
@@ -523,13 +524,20 @@ void race_setup(Worker& w) {
     g_library_base = library_info().base;
     ModuleTls m{(uintptr_t)&race_setup};
     dl_iterate_phdr(find_module_tls, &m);
-    if (!m.data || m.size == 0) return;  // no static shared memory at all: r->cells stays null
-    r->static_lo = (uintptr_t)m.data;
+    if (m.data && m.size > 0) {
+        r->static_lo = (uintptr_t)m.data;
+    } else {
+        r->static_lo = 0;  // no thread-local storage at all, so no static __shared__ array
+        m.size = 0;
+    }
     r->static_bytes = (m.size + 3) & ~(size_t)3;
     r->static_words = r->static_bytes / 4;
     r->ncells = r->static_words + (232448 + 3) / 4;
     void* c = mmap(nullptr, r->ncells * sizeof(Cell), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (c == MAP_FAILED) return;
+    if (c == MAP_FAILED) {
+        r->unavailable = format("cannot map %zu bytes of shadow memory", r->ncells * sizeof(Cell));
+        return;
+    }
     r->cells = (Cell*)c;
     for (uintptr_t p : {(uintptr_t)&tl_thread, (uintptr_t)&tl_worker}) {
         for (uintptr_t q = p & ~(uintptr_t)3; q < p + sizeof(void*); q += 4)
@@ -872,7 +880,11 @@ bool run_block(Worker& w, Launch& L, uint64_t b) {
     for (auto& c : w.collective_pool) w.free_collectives.push_back(&c);
     ensure_stacks(w, w.nthreads);
 #if JGAN_RACECHECK
-    w.rc->on = L.racecheck && w.rc->cells != nullptr;
+    if (L.racecheck && !w.rc->cells) {
+        w.error = format("%s: the race check cannot run: %s", where(w).c_str(), w.rc->unavailable.c_str());
+        return false;
+    }
+    w.rc->on = L.racecheck;
     w.rc->dyn_bytes = L.shared_bytes;
     if (w.rc->on) race_new_interval(*w.rc);  // nothing of an earlier block counts
 #endif
