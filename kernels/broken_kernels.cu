@@ -80,6 +80,24 @@ JGAN_KERNEL void broken_race_overwrite(const float* x, float* y) {
     y[t] = v + buf[t];
 }
 
+// Warp 0 stores an accumulator tile (all ones) into shared memory with wmma::store_matrix_sync
+// and warp 1 loads it with wmma::load_matrix_sync, with no barrier between: a read-after-write
+// race between the two warps' collective accesses (64 threads). c gets warp 1's tile.
+JGAN_KERNEL void broken_race_wmma(float* c) {
+#if JGAN_HAS_WMMA_TF32_BF16
+    using namespace nvcuda;
+    __shared__ __align__(32) float tile[16 * 16];
+    wmma::fragment<wmma::accumulator, 16, 16, 8, float> f;
+    if (threadIdx.x < 32) {
+        wmma::fill_fragment(f, 1.0f);
+        wmma::store_matrix_sync(tile, f, 16, wmma::mem_row_major);
+    } else {
+        wmma::load_matrix_sync(f, tile, 16, wmma::mem_row_major);
+        wmma::store_matrix_sync(c, f, 16, wmma::mem_row_major);
+    }
+#endif
+}
+
 // Lanes of one warp exchange values through shared memory: each writes its word, then reads its
 // neighbour's. With use_syncwarp != 0 a __syncwarp() orders the two (correct); without, the
 // read races with the neighbour's write. One warp.

@@ -312,6 +312,18 @@ class HostRuntimeFaultsTest {
                     "(a missing __syncthreads()?)");
         }
 
+        /** A wmma load or store is one access of its warp, made by lane 0 in the report. */
+        @Test
+        void wmmaTileStoredByOneWarpAndLoadedByAnotherWithoutBarrierIsARace() {
+            try (DeviceBuffer c = dev.allocate(4 * 256)) {
+                String m = failure("broken_race_wmma", new LaunchConfig(Dim3.of(1), Dim3.of(64), 0), new KernelArgs().ptr(c));
+                assertContains(m, "kernel 'broken_race_wmma' block (0,0,0): shared-memory race (read-after-write hazard): ",
+                        "thread (32,0,0) (warp 1, lane 0) read 64 byte(s) at byte 0 of __shared__ 'broken_race_wmma::tile' "
+                                + "(1024 bytes), which thread (0,0,0) (warp 0, lane 0) wrote since the last __syncthreads()",
+                        "(a missing __syncthreads()?)");
+            }
+        }
+
         @Test
         void raceInDynamicSharedMemoryIsReported() {
             try (DeviceBuffer in = dev.allocate(4 * 64); DeviceBuffer out = dev.allocate(4 * 64)) {
