@@ -2,13 +2,16 @@
 //
 // Included (only) by kernels/jgan_portable.cuh when JGAN_HOST is defined. A launch runs the
 // grid's blocks on a pool of worker threads; inside a block every CUDA thread is a fiber, and
-// the fibers of a block run one at a time under a fixed round-robin schedule. So:
+// the fibers of a block run one at a time under a fixed round-robin schedule (or a seeded
+// shuffled one: JGAN_HOST_SCHEDULE=shuffle:SEED). So:
 //   - `__shared__` is `static thread_local`: one OS thread runs one block at a time, so all
 //     fibers of the block see the same array, and concurrent blocks see their own;
 //   - `__syncthreads()` and the warp collectives switch fibers; the runtime checks that every
 //     thread of the block (or every lane of the mask) reaches the same call, and reports the
 //     kernel, block and thread otherwise — never a hang;
-//   - global-memory atomics are real atomics, since blocks run in parallel.
+//   - global-memory atomics are real atomics, since blocks run in parallel;
+//   - in the race-check build (JGAN_RACECHECK, native/build.sh racecheck) every access of
+//     kernel code is instrumented and shared-memory races are reported (runtime.cpp).
 // The wmma part (nvcuda::wmma) is in host_wmma.h.
 #pragma once
 
@@ -81,6 +84,13 @@ inline T* dynamic_shared() { return static_cast<T*>(dynamic_shared_raw()); }
 
 // Reports a failure of the running kernel (with block and thread) and abandons the launch.
 [[noreturn]] void kernel_trap(const char* what);
+
+#if JGAN_RACECHECK
+// The race-check build: `rows` rows of `row_bytes` bytes, `stride_bytes` apart, read or written
+// by the running thread. The wmma loads and stores copy their tiles uninstrumented (every lane
+// of the host model reads the whole tile) and record them with this, once for the warp.
+void race_tile(const void* p, unsigned rows, unsigned row_bytes, size_t stride_bytes, bool write);
+#endif
 
 template <class T>
 inline uint64_t to_bits(T v) {

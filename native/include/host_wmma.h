@@ -123,6 +123,35 @@ inline void sync(const char* op, const char* file, int line) {
     jgan_host::warp_collective(0xffffffffu, 0, op, file, line);
 }
 
+// Tile <-> fragment copies: element (r, c) of the tile is p[r * ldm + c] (row-major) or
+// p[c * ldm + r]. In the race-check build they are not instrumented (every lane of the host
+// model copies the whole tile); lane 0 records the tile once for its warp instead, as the
+// collective access of the warp's lanes that it is.
+#if JGAN_RACECHECK
+#define JGAN_WMMA_COPY __attribute__((noinline, no_sanitize_thread))
+#else
+#define JGAN_WMMA_COPY inline __attribute__((always_inline))
+#endif
+template <class E, class P>
+JGAN_WMMA_COPY void tile_to_fragment(E* x, const P* p, int rows, int cols, unsigned ldm, bool row) {
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) x[r * cols + c] = row ? p[r * ldm + c] : p[c * ldm + r];
+}
+template <class P, class E>
+JGAN_WMMA_COPY void fragment_to_tile(P* p, const E* x, int rows, int cols, unsigned ldm, bool row) {
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) (row ? p[r * ldm + c] : p[c * ldm + r]) = x[r * cols + c];
+}
+template <class P>
+inline void record_tile(const P* p, int rows, int cols, unsigned ldm, bool row, bool write) {
+#if JGAN_RACECHECK
+    if (jgan_host::lane_id() == 0)
+        jgan_host::race_tile(p, row ? rows : cols, (unsigned)((row ? cols : rows) * sizeof(P)), (size_t)ldm * sizeof(P), write);
+#else
+    (void)p, (void)rows, (void)cols, (void)ldm, (void)row, (void)write;
+#endif
+}
+
 template <class T> struct is_valid_input : std::false_type {};
 template <> struct is_valid_input<precision::tf32> : std::true_type {};
 template <> struct is_valid_input<__half> : std::true_type {};
@@ -155,16 +184,16 @@ inline void load_matrix_sync(fragment<Use, M, N, K, T, L>& f, const P* p, unsign
     detail::sync("wmma::load_matrix_sync", file, line);
     constexpr bool row = std::is_same<L, row_major>::value;
     using F = fragment<Use, M, N, K, T, L>;
-    for (int r = 0; r < F::rows; ++r)
-        for (int c = 0; c < F::cols; ++c) f.x[r * F::cols + c] = row ? p[r * ldm + c] : p[c * ldm + r];
+    detail::record_tile(p, F::rows, F::cols, ldm, row, false);
+    detail::tile_to_fragment(f.x, p, F::rows, F::cols, ldm, row);
 }
 
 template <int M, int N, int K, class T>
 inline void load_matrix_sync(fragment<accumulator, M, N, K, T>& f, const T* p, unsigned ldm, layout_t layout,
                              const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
     detail::sync("wmma::load_matrix_sync", file, line);
-    for (int r = 0; r < M; ++r)
-        for (int c = 0; c < N; ++c) f.x[r * N + c] = layout == mem_row_major ? p[r * ldm + c] : p[c * ldm + r];
+    detail::record_tile(p, M, N, ldm, layout == mem_row_major, false);
+    detail::tile_to_fragment(f.x, p, M, N, ldm, layout == mem_row_major);
 }
 
 template <int M, int N, int K, class T>
@@ -173,8 +202,8 @@ inline void store_matrix_sync(T* p, const fragment<accumulator, M, N, K, T>& f, 
     detail::sync("wmma::store_matrix_sync", file, line);
     // Every lane holds the whole tile; one lane stores it (the others would store the same values).
     if (jgan_host::lane_id() == 0) {
-        for (int r = 0; r < M; ++r)
-            for (int c = 0; c < N; ++c) (layout == mem_row_major ? p[r * ldm + c] : p[c * ldm + r]) = f.x[r * N + c];
+        detail::record_tile(p, M, N, ldm, layout == mem_row_major, true);
+        detail::fragment_to_tile(p, f.x, M, N, ldm, layout == mem_row_major);
     }
     detail::sync("wmma::store_matrix_sync", file, line);
 }

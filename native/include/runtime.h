@@ -31,4 +31,15 @@ double launch_timeout();
 void set_launch_timeout(double seconds);
 void set_worker_count(unsigned n);
 
+// The schedule of fibers and blocks: "round-robin" (the default) or "shuffle:SEED"
+// (JGAN_HOST_SCHEDULE). set_schedule returns false, changing nothing, for any other text.
+std::string schedule();
+bool set_schedule(const std::string& text);
+
+// The shared-memory race check: built in only by native/build.sh racecheck; there it is on
+// unless JGAN_HOST_RACECHECK=0. set_race_check(true) returns false in a build without it.
+bool race_check_built();
+bool race_check();
+bool set_race_check(bool on);
+
 }  // namespace jgan_host

@@ -141,4 +141,28 @@ JNIEXPORT void JNICALL Java_jgan_device_HostRuntime_setLaunchTimeoutSeconds(JNIE
     set_launch_timeout(s);
 }
 
+JNIEXPORT jstring JNICALL Java_jgan_device_HostRuntime_schedule(JNIEnv* env, jclass) {
+    return env->NewStringUTF(schedule().c_str());
+}
+
+JNIEXPORT void JNICALL Java_jgan_device_HostRuntime_setSchedule(JNIEnv* env, jclass, jstring text) {
+    const char* t = env->GetStringUTFChars(text, nullptr);
+    std::string s(t);
+    env->ReleaseStringUTFChars(text, t);
+    if (!set_schedule(s))
+        throw_java(env, "java/lang/IllegalArgumentException",
+                   "host runtime schedule '" + s + "': expected round-robin or shuffle:SEED (SEED an unsigned integer)");
+}
+
+JNIEXPORT jboolean JNICALL Java_jgan_device_HostRuntime_raceCheckBuilt(JNIEnv*, jclass) { return race_check_built(); }
+
+JNIEXPORT jboolean JNICALL Java_jgan_device_HostRuntime_raceCheck(JNIEnv*, jclass) { return race_check(); }
+
+JNIEXPORT void JNICALL Java_jgan_device_HostRuntime_setRaceCheck(JNIEnv* env, jclass, jboolean on) {
+    if (!set_race_check(on))
+        throw_java(env, "java/lang/IllegalStateException",
+                   "this build of the host runtime has no race check (build it with native/build.sh racecheck and load it with "
+                   "-Djgan.host.library=PATH)");
+}
+
 }  // extern "C"

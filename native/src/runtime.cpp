@@ -4,7 +4,10 @@
 // runs one block at a time: every CUDA thread of the block is a fiber with its own stack, and
 // the fibers run one at a time, round-robin in thread order, each until it finishes or waits
 // (at __syncthreads or a warp collective). That schedule is fixed, so a launch is
-// deterministic unless its blocks race each other through global memory.
+// deterministic unless its blocks race each other through global memory. JGAN_HOST_SCHEDULE=
+// shuffle:SEED runs blocks in a seeded shuffled order and the threads of each round (the run
+// between two barriers or warp collectives) in a seeded shuffled order instead, so a result
+// that depends on the order shows; the same seed gives the same schedule.
 //
 // Checking is the point of this runtime, so it refuses what the GPU would do silently wrong:
 //   - a barrier that not every thread of the block reaches (divergent __syncthreads, a thread
@@ -13,7 +16,9 @@
 //   - a memory fault (device buffers have guard pages right behind them), a fiber stack
 //     overflow, an integer division by zero; and writes into the few bytes of slack between a
 //     buffer's end and its guard page, checked after the launch;
-//   - arguments that do not match the kernel's C++ signature, pointers to no live buffer.
+//   - arguments that do not match the kernel's C++ signature, pointers to no live buffer;
+//   - in the race-check build (native/build.sh racecheck), shared-memory races: see "race
+//     check" below.
 // Each failure names the kernel, the block and the thread.
 #include <errno.h>
 #include <pthread.h>
@@ -24,6 +29,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
+#include <cxxabi.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xmmintrin.h>
 
@@ -41,6 +52,10 @@
 #include "host_cuda.h"
 #include "host_registry.h"
 #include "runtime.h"
+
+#ifndef JGAN_RACECHECK
+#define JGAN_RACECHECK 0
+#endif
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -190,6 +205,9 @@ struct Launch {
     const KernelInfo* kernel;
     dim3 grid, block;
     size_t shared_bytes;
+    bool shuffle = false;  // the schedule: round-robin, or shuffled with `seed`
+    uint64_t seed = 0;
+    bool racecheck = false;
     std::vector<uint64_t> args;
     uint64_t total_blocks;
     std::atomic<uint64_t> next_block{0};
@@ -249,9 +267,81 @@ struct Worker {
     bool fault_stack_overflow = false;
 
     void* altstack = nullptr;
+
+    // The shuffled schedule: this round's thread order.
+    std::vector<unsigned> order;
+#if JGAN_RACECHECK
+    struct RaceState* rc = nullptr;
+#endif
 };
 
 thread_local Worker* tl_worker = nullptr;
+
+// ================================ the schedule ===========================================
+// JGAN_HOST_SCHEDULE=round-robin (the default) or shuffle:SEED (decimal or 0x hex). Shuffled,
+// a launch takes its blocks in a seeded pseudo-random order (a bijection on the block indices,
+// so every block still runs once) and every round of a block's scheduler, the pass over its
+// runnable threads between two barriers or warp collectives, takes the threads in a seeded
+// random order. Each block's orders depend only on the seed and the block index, so a schedule
+// that exposes a bug reproduces with the same seed and any number of worker threads.
+struct Schedule {
+    bool shuffle = false;
+    uint64_t seed = 0;
+};
+
+bool parse_schedule(const char* text, Schedule& out) {
+    if (!text || !*text || strcmp(text, "round-robin") == 0) {
+        out = Schedule{};
+        return true;
+    }
+    if (strncmp(text, "shuffle:", 8) != 0 || !text[8]) return false;
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long seed = strtoull(text + 8, &end, 0);
+    if (errno != 0 || *end != '\0' || text[8] == '-') return false;
+    out.shuffle = true;
+    out.seed = seed;
+    return true;
+}
+
+std::mutex g_schedule_mutex;
+Schedule g_schedule;
+std::string g_schedule_error;  // JGAN_HOST_SCHEDULE could not be read: every launch says so
+
+const bool g_schedule_init = [] {
+    const char* e = getenv("JGAN_HOST_SCHEDULE");
+    if (!parse_schedule(e, g_schedule))
+        g_schedule_error = std::string("JGAN_HOST_SCHEDULE='") + e + "' is neither round-robin nor shuffle:SEED (SEED an unsigned integer)";
+    return true;
+}();
+
+inline uint64_t mix64(uint64_t z) {  // SplitMix64's finaliser
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+// A seeded bijection of [0, n): a 4-round Feistel network on the smallest even number of bits
+// that holds n, walked until it lands inside [0, n).
+uint64_t permute_block(uint64_t i, uint64_t n, uint64_t seed) {
+    if (n <= 1) return i;
+    unsigned bits = 64 - __builtin_clzll(n - 1);
+    bits += bits & 1;
+    const unsigned half = bits / 2;
+    const uint64_t mask = (half == 64 ? ~0ull : (1ull << half) - 1);
+    do {
+        uint64_t l = i >> half, r = i & mask;
+        for (uint64_t round = 0; round < 4; ++round) {
+            uint64_t f = mix64(r ^ mix64(seed + round)) & mask;
+            uint64_t nl = r;
+            r = l ^ f;
+            l = nl;
+        }
+        i = (l << half) | r;
+    } while (i >= n);
+    return i;
+}
 
 // The watchdog: a launch still running after this many seconds is stopped and reported, so an
 // endless loop (or a spin-wait on another block, which may never run while this one does)
@@ -262,6 +352,15 @@ std::atomic<double> g_timeout_s{[] {
     return v > 0 ? v : 300.0;
 }()};
 int watchdog_signal() { return SIGRTMIN + 3; }
+
+#if !JGAN_RACECHECK
+// JGAN_HOST_RACECHECK=1 given to a build without the race check: launches refuse to run rather
+// than pass unchecked.
+bool g_racecheck_requested = [] {
+    const char* e = getenv("JGAN_HOST_RACECHECK");
+    return e && *e && strcmp(e, "0") != 0;
+}();
+#endif
 
 std::string timeout_message(const Worker& w, const Fiber& f);
 
@@ -312,6 +411,370 @@ inline void yield_to_scheduler(Worker& w, Fiber& f) {
     }
     leave_fiber(w, *w.current);
 }
+
+#if JGAN_RACECHECK
+// ================================ race check =============================================
+// The race-check build (native/build.sh racecheck) compiles the kernels with GCC's
+// -fsanitize=thread instrumentation but without its runtime library: every load, store and
+// atomic of kernel code calls a __tsan_* function, and this file defines those functions. They
+// ignore every address outside the running block's shared memory (the static __shared__
+// arrays, which are this library's thread-local storage of the worker, and the dynamic shared
+// memory), and keep a shadow cell per 4-byte shared word: the last writer and up to two readers
+// within the current barrier interval, with the bytes each touched. An access is a race, as in
+// compute-sanitizer's racecheck, when another thread of the block wrote the bytes (or, for a
+// write, read or wrote them) since the last __syncthreads() and nothing orders the two:
+//   - a completed __syncthreads() starts a new interval (an epoch): older cells are stale;
+//   - within a warp, a warp collective (__syncwarp, shuffles, ballots, wmma load/store/mma)
+//     orders the accesses of its lanes before it against theirs after it (vector clocks over
+//     the 32 lanes, joined when a collective completes);
+//   - two atomics never race; a thread never races with itself.
+// The first race fails the launch, naming the kernel, block, both threads with their warps and
+// lanes, the array and byte offset, and where in the code each access was. Readers beyond two
+// per word are not all kept: a second reader from the first reader's warp may be forgotten, so
+// a write-after-read within a warp can be missed; across warps nothing is. The static __shared__
+// arrays of every kernel live in one thread-local block per worker; that block also holds the
+// runtime's two thread-local pointers, which kernel code only reads and which are skipped.
+constexpr uint16_t kNoThread = 0xffff;
+constexpr uint16_t kAtomicBit = 0x8000;
+constexpr uint16_t kTidMask = 0x03ff;
+
+struct Cell {
+    uint32_t w_epoch, r_epoch;                // the interval of the last write / of the readers
+    uint32_t w_clock, r1_clock, r2_clock;     // the thread's own lane clock at the access
+    uint32_t w_pc, r1_pc, r2_pc;              // code offsets in this library, for the report
+    uint16_t w_tid, r1_tid, r2_tid;           // linear thread index | kAtomicBit; kNoThread: none
+    uint8_t w_mask, r1_mask, r2_mask;         // which of the word's 4 bytes
+    uint8_t ignore;                           // not shared memory (the runtime's own TLS)
+};
+
+struct RaceState {
+    uintptr_t static_lo = 0;     // this worker's thread-local block of the library
+    size_t static_bytes = 0;
+    size_t static_words = 0;
+    Cell* cells = nullptr;       // static words, then the dynamic shared memory's words
+    size_t ncells = 0;
+    uint32_t epoch = 0;
+    bool on = false;             // checking the block being run
+    size_t dyn_bytes = 0;        // its dynamic shared memory
+    uint16_t tid = 0;            // the running thread
+    uint32_t* self = nullptr;    // its row of `clocks`
+    std::vector<uint32_t> clocks;  // [thread][lane of its warp]: vector clocks within each warp
+    std::vector<size_t> ignored;   // cells to skip
+    std::string unavailable;       // why there is no shadow (launches that want the check fail)
+};
+
+std::atomic<bool> g_racecheck{[] {
+    const char* e = getenv("JGAN_HOST_RACECHECK");
+    return !(e && strcmp(e, "0") == 0);  // this build checks unless told not to
+}()};
+
+struct LibraryInfo {
+    std::string path;
+    uintptr_t base = 0;
+};
+
+const LibraryInfo& library_info() {
+    static LibraryInfo info = [] {
+        LibraryInfo li;
+        Dl_info d{};
+        if (dladdr((void*)&library_info, &d) && d.dli_fname) {
+            li.path = d.dli_fname;
+            li.base = (uintptr_t)d.dli_fbase;
+        }
+        return li;
+    }();
+    return info;
+}
+
+uintptr_t g_library_base = 0;  // set by race_setup: code offsets are stored relative to it
+
+struct ModuleTls {
+    uintptr_t probe;
+    void* data = nullptr;
+    size_t size = 0;
+};
+
+int find_module_tls(struct dl_phdr_info* info, size_t, void* arg) {
+    ModuleTls* m = (ModuleTls*)arg;
+    bool mine = false;
+    size_t tls = 0;
+    for (int i = 0; i < info->dlpi_phnum; ++i) {
+        const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph.p_vaddr;
+        if (ph.p_type == PT_LOAD && m->probe >= lo && m->probe < lo + ph.p_memsz) mine = true;
+        if (ph.p_type == PT_TLS) tls = ph.p_memsz;
+    }
+    if (!mine) return 0;
+    m->data = info->dlpi_tls_data;
+    m->size = tls;
+    return 1;
+}
+
+void race_reset(RaceState& r) {
+    memset((void*)r.cells, 0, r.ncells * sizeof(Cell));
+    for (size_t i = 0; i < r.ncells; ++i) r.cells[i].r2_tid = kNoThread;
+    for (size_t i : r.ignored) r.cells[i].ignore = 1;
+    r.epoch = 1;
+}
+
+// On a worker thread, after tl_worker is set (which allocates this library's TLS block there).
+void race_setup(Worker& w) {
+    RaceState* r = new RaceState();
+    w.rc = r;
+    g_library_base = library_info().base;
+    ModuleTls m{(uintptr_t)&race_setup};
+    dl_iterate_phdr(find_module_tls, &m);
+    if (m.data && m.size > 0) {
+        r->static_lo = (uintptr_t)m.data;
+    } else {
+        r->static_lo = 0;  // no thread-local storage at all, so no static __shared__ array
+        m.size = 0;
+    }
+    r->static_bytes = (m.size + 3) & ~(size_t)3;
+    r->static_words = r->static_bytes / 4;
+    r->ncells = r->static_words + (232448 + 3) / 4;
+    void* c = mmap(nullptr, r->ncells * sizeof(Cell), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (c == MAP_FAILED) {
+        r->unavailable = format("cannot map %zu bytes of shadow memory", r->ncells * sizeof(Cell));
+        return;
+    }
+    r->cells = (Cell*)c;
+    for (uintptr_t p : {(uintptr_t)&tl_thread, (uintptr_t)&tl_worker}) {
+        for (uintptr_t q = p & ~(uintptr_t)3; q < p + sizeof(void*); q += 4)
+            if (q - r->static_lo < r->static_bytes) r->ignored.push_back((q - r->static_lo) / 4);
+    }
+    r->clocks.assign(1024 * 32, 0);
+    race_reset(*r);
+}
+
+inline void race_new_interval(RaceState& r) {
+    if (++r.epoch == 0) race_reset(r);
+}
+
+// A warp collective completed for the lanes in `mask` of warp `warp`: each one's clock ticks,
+// then all of them learn the others' clocks.
+void race_collective(Worker& w, unsigned warp, unsigned mask) {
+    RaceState& r = *w.rc;
+    if (!r.on) return;
+    uint32_t joined[32] = {};
+    for (unsigned l = 0; l < 32; ++l) {
+        if (!(mask & (1u << l))) continue;
+        uint32_t* row = &r.clocks[(size_t)(warp * 32 + l) * 32];
+        row[l]++;
+        for (unsigned j = 0; j < 32; ++j) joined[j] = std::max(joined[j], row[j]);
+    }
+    for (unsigned l = 0; l < 32; ++l)
+        if (mask & (1u << l)) memcpy(&r.clocks[(size_t)(warp * 32 + l) * 32], joined, sizeof joined);
+}
+
+// ---- reports ----
+struct ElfSymbol {
+    std::string name;
+    uint64_t value = 0, size = 0;
+};
+
+// The symbol of this library's symbol table (.symtab, else .dynsym) of the given kind (STT_TLS:
+// by offset in the TLS block; STT_FUNC: by offset from the load address) that contains `off`.
+bool find_symbol(unsigned char type, uint64_t off, ElfSymbol& out) {
+    const LibraryInfo& li = library_info();
+    if (li.path.empty()) return false;
+    int fd = open(li.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st{};
+    bool found = false;
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size > sizeof(Elf64_Ehdr)) {
+        void* m = mmap(nullptr, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            const char* base = (const char*)m;
+            const Elf64_Ehdr* eh = (const Elf64_Ehdr*)base;
+            if (memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 && eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) <= (size_t)st.st_size) {
+                const Elf64_Shdr* sh = (const Elf64_Shdr*)(base + eh->e_shoff);
+                for (unsigned want : {SHT_SYMTAB, SHT_DYNSYM}) {
+                    for (unsigned i = 0; i < eh->e_shnum && !found; ++i) {
+                        if (sh[i].sh_type != want || sh[i].sh_link >= eh->e_shnum) continue;
+                        const Elf64_Sym* syms = (const Elf64_Sym*)(base + sh[i].sh_offset);
+                        const char* strs = base + sh[sh[i].sh_link].sh_offset;
+                        size_t n = sh[i].sh_size / sizeof(Elf64_Sym);
+                        uint64_t best = UINT64_MAX;
+                        for (size_t k = 0; k < n; ++k) {
+                            const Elf64_Sym& s = syms[k];
+                            if (ELF64_ST_TYPE(s.st_info) != type || s.st_size == 0) continue;
+                            if (off < s.st_value || off >= s.st_value + s.st_size || s.st_size >= best) continue;
+                            best = s.st_size;
+                            out.name = strs + s.st_name;
+                            out.value = s.st_value;
+                            out.size = s.st_size;
+                            found = true;
+                        }
+                    }
+                    if (found) break;
+                }
+            }
+            munmap(m, st.st_size);
+        }
+    }
+    close(fd);
+    if (found) {
+        int status = 0;
+        char* d = abi::__cxa_demangle(out.name.c_str(), nullptr, nullptr, &status);
+        if (d && status == 0) out.name = d;
+        free(d);
+    }
+    return found;
+}
+
+// "ns::f(int, float)::arr" -> "ns::f::arr"; "float ns::g<256>(float)::s" -> "ns::g<256>::s".
+std::string short_symbol(const std::string& s) {
+    int depth = 0;
+    size_t open_paren = std::string::npos, space = std::string::npos;
+    for (size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c == '<') depth++;
+        else if (c == '>') depth--;
+        else if (c == ' ' && depth == 0) space = i;
+        else if (c == '(' && depth == 0) { open_paren = i; break; }
+    }
+    if (open_paren == std::string::npos) return s;
+    int pd = 0;
+    size_t close_paren = std::string::npos;
+    for (size_t i = open_paren; i < s.size(); ++i) {
+        if (s[i] == '(') pd++;
+        else if (s[i] == ')' && --pd == 0) { close_paren = i; break; }
+    }
+    if (close_paren == std::string::npos) return s;
+    std::string head = s.substr(space == std::string::npos ? 0 : space + 1, open_paren - (space == std::string::npos ? 0 : space + 1));
+    std::string tail = s.substr(close_paren + 1);
+    size_t colons = tail.find("::");
+    return head + (colons == std::string::npos ? tail : tail.substr(colons));
+}
+
+// "function+0xoff (libjgan_host.so+0xoff)": the second for `addr2line -e LIB -i ADDRESS`, which
+// gives the source line (the race-check build has line tables).
+std::string code_location(uint32_t pc) {
+    ElfSymbol sym;
+    std::string lib = format("%s+0x%x", base_name(library_info().path.c_str()), pc);
+    if (pc && find_symbol(STT_FUNC, pc, sym))
+        return format("%s+0x%lx (%s)", short_symbol(sym.name).c_str(), (unsigned long)(pc - sym.value), lib.c_str());
+    return lib;
+}
+
+std::string shared_location(const Worker& w, size_t cell, uintptr_t addr) {
+    const RaceState& r = *w.rc;
+    if (cell >= r.static_words) {
+        return format("byte %zu of the dynamic shared memory (%zu bytes)", (size_t)(addr - (uintptr_t)w.dynamic_smem), r.dyn_bytes);
+    }
+    uint64_t off = addr - r.static_lo;
+    ElfSymbol sym;
+    if (find_symbol(STT_TLS, off, sym))
+        return format("byte %lu of __shared__ '%s' (%lu bytes)", (unsigned long)(off - sym.value), short_symbol(sym.name).c_str(),
+                      (unsigned long)sym.size);
+    return format("byte %lu of the static shared memory (no symbol for it)", (unsigned long)off);
+}
+
+std::string thread_words(const Worker& w, unsigned t) {
+    return format("thread %s (warp %u, lane %u)", dim_str(w.fibers[t].tc.thread_idx).c_str(), t / 32, t % 32);
+}
+
+[[noreturn]] void race_report(Worker& w, size_t cell, uintptr_t addr, size_t bytes, bool write, bool atomic, uintptr_t pc,
+                              uint16_t other, bool other_write, uint32_t other_pc) {
+    const RaceState& r = *w.rc;
+    const unsigned me = r.tid, them = other & kTidMask;
+    const char* hazard = write ? (other_write ? "write-after-write" : "write-after-read") : "read-after-write";
+    const bool same_warp = me / 32 == them / 32;
+    fail(format("%s: shared-memory race (%s hazard): %s %s%s %zu byte(s) at %s, which %s %s%s since the last __syncthreads(), "
+                "and no %s orders the two accesses (a missing %s?) [this access at %s, the other at %s]",
+                where(w).c_str(), hazard, thread_words(w, me).c_str(), write ? "wrote" : "read", atomic ? " atomically" : "", bytes,
+                shared_location(w, cell, addr).c_str(), thread_words(w, them).c_str(), other_write ? "wrote" : "read",
+                (other & kAtomicBit) ? " atomically" : "", same_warp ? "barrier or warp collective" : "barrier",
+                same_warp ? "__syncwarp() or __syncthreads()" : "__syncthreads()",
+                code_location((uint32_t)(pc - g_library_base - 1)).c_str(), code_location(other_pc).c_str()));
+}
+
+// ---- the check of one access ----
+// True when the earlier access of thread `prev` (at its lane clock `clock`) may be concurrent
+// with the running thread's access now.
+__attribute__((always_inline)) inline bool unordered(const RaceState& r, uint16_t prev, uint32_t clock, bool atomic) {
+    const unsigned t = prev & kTidMask;
+    if (t == r.tid) return false;
+    if ((prev & kAtomicBit) && atomic) return false;
+    if (t / 32 == r.tid / 32u && r.self[t % 32] > clock) return false;
+    return true;
+}
+
+
+// The bytes `mask` of cell `ci` (first byte at `lo`) accessed by the running thread.
+__attribute__((always_inline)) inline void race_cell(Worker& w, RaceState& r, size_t ci, uintptr_t lo, uint8_t mask, size_t n,
+                                                    bool write, bool atomic, uintptr_t pc) {
+    Cell& c = r.cells[ci];
+    if (__builtin_expect(c.ignore, 0)) return;
+    const uint16_t me = (uint16_t)(r.tid | (atomic ? kAtomicBit : 0));
+    const uint32_t clock = r.self[r.tid % 32];
+    const uint32_t pc32 = (uint32_t)(pc - g_library_base - 1);  // inside the call: addr2line gives its line
+    const bool written = c.w_epoch == r.epoch && (c.w_mask & mask);
+    if (written && unordered(r, c.w_tid, c.w_clock, atomic)) race_report(w, ci, lo, n, write, atomic, pc, c.w_tid, true, c.w_pc);
+    if (write) {
+        if (c.r_epoch == r.epoch) {
+            if ((c.r1_mask & mask) && unordered(r, c.r1_tid, c.r1_clock, atomic))
+                race_report(w, ci, lo, n, true, atomic, pc, c.r1_tid, false, c.r1_pc);
+            if (c.r2_tid != kNoThread && (c.r2_mask & mask) && unordered(r, c.r2_tid, c.r2_clock, atomic))
+                race_report(w, ci, lo, n, true, atomic, pc, c.r2_tid, false, c.r2_pc);
+        }
+        if (c.w_epoch == r.epoch && (c.w_tid & kTidMask) == r.tid) c.w_mask |= mask;
+        else c.w_mask = mask;
+        c.w_epoch = r.epoch;
+        c.w_tid = me;
+        c.w_clock = clock;
+        c.w_pc = pc32;
+    } else if (c.r_epoch != r.epoch) {
+        c.r_epoch = r.epoch;
+        c.r1_tid = me, c.r1_clock = clock, c.r1_pc = pc32, c.r1_mask = mask;
+        c.r2_tid = kNoThread, c.r2_mask = 0;
+    } else if ((c.r1_tid & kTidMask) == r.tid) {
+        c.r1_tid = me, c.r1_clock = clock, c.r1_pc = pc32, c.r1_mask |= mask;
+    } else {
+        // Keep a reader of another warp than the first reader's once there is one: then a write
+        // from either warp meets a reader of the other.
+        const unsigned w1 = (c.r1_tid & kTidMask) / 32;
+        const bool r2_same = c.r2_tid != kNoThread && (c.r2_tid & kTidMask) == r.tid;
+        if (c.r2_tid == kNoThread || r2_same || r.tid / 32u != w1 || (c.r2_tid & kTidMask) / 32u == w1) {
+            c.r2_mask = r2_same ? (uint8_t)(c.r2_mask | mask) : mask;
+            c.r2_tid = me, c.r2_clock = clock, c.r2_pc = pc32;
+        }
+    }
+}
+
+// An access of n bytes at a, whose first byte is in cell first_cell.
+__attribute__((noinline)) void race_access(Worker& w, size_t first_cell, uintptr_t a, size_t n, bool write, bool atomic,
+                                           uintptr_t pc) {
+    RaceState& r = *w.rc;
+    const uintptr_t region = first_cell < r.static_words ? r.static_lo : (uintptr_t)w.dynamic_smem - r.static_bytes;
+    for (uintptr_t word = a & ~(uintptr_t)3; word < a + n; word += 4) {
+        const size_t ci = (word - region) / 4;
+        if (ci >= r.ncells || (first_cell < r.static_words) != (ci < r.static_words)) break;
+        const uintptr_t lo = std::max(word, a), hi = std::min(word + 4, a + n);
+        const uint8_t mask = (uint8_t)(((1u << (hi - word)) - 1) & ~((1u << (lo - word)) - 1));
+        race_cell(w, r, ci, lo, mask, n, write, atomic, pc);
+    }
+}
+
+__attribute__((always_inline)) inline void race_hook(uintptr_t a, size_t n, bool write, bool atomic, void* pc) {
+    Worker* w = tl_worker;
+    if (!w) return;
+    RaceState* r = w->rc;
+    if (!r || !r->on) return;
+    uintptr_t off = a - r->static_lo;
+    size_t cell;
+    if (off < r->static_bytes) {
+        cell = off / 4;
+    } else {
+        off = a - (uintptr_t)w->dynamic_smem;
+        if (off >= r->dyn_bytes) return;
+        cell = r->static_words + off / 4;
+    }
+    if (n == 4 && (a & 3) == 0) race_cell(*w, *r, cell, a, 0xf, 4, write, atomic, (uintptr_t)pc);  // the common case
+    else race_access(*w, cell, a, n, write, atomic, (uintptr_t)pc);
+}
+#endif  // JGAN_RACECHECK
 
 void fiber_entry() {
     Worker& w = *tl_worker;
@@ -416,6 +879,15 @@ bool run_block(Worker& w, Launch& L, uint64_t b) {
     w.collective_pool.resize(std::max<size_t>(w.collective_pool.size(), (size_t)nwarps * 32 + 1));
     for (auto& c : w.collective_pool) w.free_collectives.push_back(&c);
     ensure_stacks(w, w.nthreads);
+#if JGAN_RACECHECK
+    if (L.racecheck && !w.rc->cells) {
+        w.error = format("%s: the race check cannot run: %s", where(w).c_str(), w.rc->unavailable.c_str());
+        return false;
+    }
+    w.rc->on = L.racecheck;
+    w.rc->dyn_bytes = L.shared_bytes;
+    if (w.rc->on) race_new_interval(*w.rc);  // nothing of an earlier block counts
+#endif
     if (L.shared_bytes > 0) {
         // Unwritten shared memory reads as NaN (all bits set), so a kernel that forgets to store
         // before a barrier produces NaN rather than plausible stale values.
@@ -438,9 +910,22 @@ bool run_block(Worker& w, Launch& L, uint64_t b) {
         f.asan_fake_stack = nullptr;
         init_fiber_stack(f);
     }
+    uint64_t rng = 0;
+    if (L.shuffle) {
+        w.order.resize(w.nthreads);
+        rng = mix64(L.seed ^ mix64(b + 0x51ed270b2f1d3c1full));
+    }
     for (;;) {
         bool ran = false;
-        for (unsigned t = 0; t < w.nthreads; ++t) {
+        if (L.shuffle) {  // this round's order: Fisher-Yates from the block's own generator
+            for (unsigned i = 0; i < w.nthreads; ++i) w.order[i] = i;
+            for (unsigned i = w.nthreads; i > 1; --i) {
+                rng = mix64(rng);
+                std::swap(w.order[i - 1], w.order[(unsigned)((rng >> 32) * i >> 32)]);
+            }
+        }
+        for (unsigned i = 0; i < w.nthreads; ++i) {
+            const unsigned t = L.shuffle ? w.order[i] : i;
             Fiber& f = w.fibers[t];
             if (f.state != FiberState::Runnable) continue;
             if (L.timed_out.load(std::memory_order_relaxed)) {
@@ -450,6 +935,10 @@ bool run_block(Worker& w, Launch& L, uint64_t b) {
             ran = true;
             w.current = &f;
             tl_thread = &f.tc;
+#if JGAN_RACECHECK
+            w.rc->tid = (uint16_t)t;
+            w.rc->self = &w.rc->clocks[(size_t)t * 32];
+#endif
             switch_to_fiber(w, f);
             w.current = nullptr;
             tl_thread = nullptr;
@@ -544,6 +1033,9 @@ class Pool {
         install_altstack(w);
         w.dynamic_smem_storage.resize(232448 + 16);
         w.dynamic_smem = (unsigned char*)(((uintptr_t)w.dynamic_smem_storage.data() + 15) & ~(uintptr_t)15);
+#if JGAN_RACECHECK
+        race_setup(w);
+#endif
         uint64_t seen = 0;
         unsigned index;
         {
@@ -563,6 +1055,7 @@ class Pool {
                 if (L->failed.load()) break;
                 uint64_t b = L->next_block.fetch_add(1);
                 if (b >= L->total_blocks) break;
+                if (L->shuffle) b = permute_block(b, L->total_blocks, L->seed);
                 if (!run_block(w, *L, b)) L->record_error(b, w.error);
             }
             w.launch = nullptr;
@@ -674,6 +1167,13 @@ std::string timeout_message(const Worker& w, const Fiber& f) {
 }  // namespace
 
 // ================================ calls from kernels =====================================
+#if JGAN_RACECHECK
+void race_tile(const void* p, unsigned rows, unsigned row_bytes, size_t stride_bytes, bool write) {
+    void* pc = __builtin_return_address(0);
+    for (unsigned i = 0; i < rows; ++i) race_hook((uintptr_t)p + i * stride_bytes, row_bytes, write, false, pc);
+}
+#endif
+
 void syncthreads(const char* file, int line) {
     Worker& w = *tl_worker;
     Fiber& f = *w.current;
@@ -696,10 +1196,15 @@ void syncthreads(const char* file, int line) {
                     thread_str(f).c_str(), base_name(file), line));
     }
     if (++w.n_at_barrier == w.nthreads) {
-        // The last one in releases the others and goes on.
+        // The last one in releases the others and goes on (shuffled: it, too, waits for its turn
+        // in the next round's order, so that it is not always the first after the barrier).
         w.n_at_barrier = 0;
+#if JGAN_RACECHECK
+        if (w.rc->on) race_new_interval(*w.rc);
+#endif
         for (unsigned t = 0; t < w.nthreads; ++t)
             if (w.fibers[t].state == FiberState::AtBarrier) w.fibers[t].state = FiberState::Runnable;
+        if (w.launch->shuffle) yield_to_scheduler(w, f);
         return;
     }
     f.state = FiberState::AtBarrier;
@@ -767,6 +1272,9 @@ const uint64_t* warp_collective(unsigned mask, uint64_t value, const char* op, c
     c->arrived |= 1u << lane;
     if (c->arrived == mask) {
         // Complete: hand every participant the values, wake them, and go on.
+#if JGAN_RACECHECK
+        race_collective(w, warp, mask);
+#endif
         for (unsigned l = 0; l < 32; ++l) {
             if (!(mask & (1u << l))) continue;
             Fiber& p = w.fibers[warp * 32 + l];
@@ -775,6 +1283,7 @@ const uint64_t* warp_collective(unsigned mask, uint64_t value, const char* op, c
             p.collective = nullptr;
         }
         release_collective(w, warp, c);
+        if (w.launch->shuffle) yield_to_scheduler(w, f);  // as at a barrier
         return f.result;
     }
     f.state = FiberState::AtWarp;
@@ -848,8 +1357,26 @@ std::string launch(const KernelInfo& k, dim3 grid, dim3 block, size_t shared_byt
     L.shared_bytes = shared_bytes;
     L.args.assign(args, args + nargs);
     L.total_blocks = (uint64_t)grid.x * grid.y * grid.z;
+    {
+        std::lock_guard<std::mutex> lock(g_schedule_mutex);
+        if (!g_schedule_error.empty()) return format("kernel '%s': %s", k.name.c_str(), g_schedule_error.c_str());
+        L.shuffle = g_schedule.shuffle;
+        L.seed = g_schedule.seed;
+    }
+#if JGAN_RACECHECK
+    L.racecheck = g_racecheck.load();
+#else
+    if (g_racecheck_requested)
+        return format("kernel '%s': JGAN_HOST_RACECHECK=1, but this build of the host runtime has no race check: load the "
+                      "race-check build (native/build.sh racecheck; Maven builds it as java/target/native-racecheck/"
+                      "libjgan_host.so) with -Djgan.host.library=PATH",
+                      k.name.c_str());
+#endif
     Pool::instance().run(L);
-    if (L.failed.load()) return L.error;
+    if (L.failed.load()) {
+        if (L.shuffle) return L.error + format(" [schedule shuffle:%llu]", (unsigned long long)L.seed);
+        return L.error;
+    }
     // A write into a buffer's slack (past its end, short of the guard page) is found here.
     std::lock_guard<std::mutex> lock(g_alloc_mutex);
     for (int i = 0, p = 0; i < nargs; ++i) {
@@ -916,4 +1443,148 @@ void set_launch_timeout(double seconds) {
 }
 void set_worker_count(unsigned n) { Pool::instance().resize(n); }
 
+std::string schedule() {
+    std::lock_guard<std::mutex> lock(g_schedule_mutex);
+    if (!g_schedule.shuffle) return "round-robin";
+    return format("shuffle:%llu", (unsigned long long)g_schedule.seed);
+}
+
+bool set_schedule(const std::string& text) {
+    Schedule s;
+    if (!parse_schedule(text.c_str(), s)) return false;
+    std::lock_guard<std::mutex> lock(g_schedule_mutex);
+    g_schedule = s;
+    g_schedule_error.clear();
+    return true;
+}
+
+bool race_check_built() { return JGAN_RACECHECK != 0; }
+
+bool race_check() {
+#if JGAN_RACECHECK
+    return g_racecheck.load();
+#else
+    return false;
+#endif
+}
+
+bool set_race_check(bool on) {
+#if JGAN_RACECHECK
+    g_racecheck.store(on);
+    return true;
+#else
+    if (!on) g_racecheck_requested = false;
+    return !on;
+#endif
+}
+
 }  // namespace jgan_host
+
+#if JGAN_RACECHECK
+// ================================ the instrumentation's entry points ======================
+// What GCC's -fsanitize=thread calls from the kernels (see "race check"). Hidden: they bind
+// inside this library, whatever else the process has loaded.
+#define JGAN_TSAN extern "C" __attribute__((visibility("hidden")))
+#define JGAN_TSAN_RW(N)                                                                                               \
+    JGAN_TSAN void __tsan_read##N(void* a) { jgan_host::race_hook((uintptr_t)a, N, false, false, __builtin_return_address(0)); } \
+    JGAN_TSAN void __tsan_write##N(void* a) { jgan_host::race_hook((uintptr_t)a, N, true, false, __builtin_return_address(0)); } \
+    JGAN_TSAN void __tsan_unaligned_read##N(void* a) {                                                                \
+        jgan_host::race_hook((uintptr_t)a, N, false, false, __builtin_return_address(0));                             \
+    }                                                                                                                 \
+    JGAN_TSAN void __tsan_unaligned_write##N(void* a) {                                                               \
+        jgan_host::race_hook((uintptr_t)a, N, true, false, __builtin_return_address(0));                              \
+    }                                                                                                                 \
+    JGAN_TSAN void __tsan_volatile_read##N(void* a) {                                                                 \
+        jgan_host::race_hook((uintptr_t)a, N, false, false, __builtin_return_address(0));                             \
+    }                                                                                                                 \
+    JGAN_TSAN void __tsan_volatile_write##N(void* a) {                                                                \
+        jgan_host::race_hook((uintptr_t)a, N, true, false, __builtin_return_address(0));                              \
+    }
+JGAN_TSAN_RW(1)
+JGAN_TSAN_RW(2)
+JGAN_TSAN_RW(4)
+JGAN_TSAN_RW(8)
+JGAN_TSAN_RW(16)
+JGAN_TSAN void __tsan_read_range(void* a, unsigned long n) {
+    jgan_host::race_hook((uintptr_t)a, n, false, false, __builtin_return_address(0));
+}
+JGAN_TSAN void __tsan_write_range(void* a, unsigned long n) {
+    jgan_host::race_hook((uintptr_t)a, n, true, false, __builtin_return_address(0));
+}
+JGAN_TSAN void __tsan_init() {}
+JGAN_TSAN void __tsan_func_entry(void*) {}
+JGAN_TSAN void __tsan_func_exit() {}
+JGAN_TSAN void __tsan_vptr_update(void**, void*) {}
+JGAN_TSAN void __tsan_vptr_read(void**) {}
+JGAN_TSAN void __tsan_atomic_thread_fence(int) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+JGAN_TSAN void __tsan_atomic_signal_fence(int) { __atomic_signal_fence(__ATOMIC_SEQ_CST); }
+
+// Atomics: done (sequentially consistent, whatever order was asked) and recorded as atomic.
+#define JGAN_TSAN_HOOK(a, write) jgan_host::race_hook((uintptr_t)(a), sizeof(T), write, true, __builtin_return_address(0))
+#define JGAN_TSAN_ATOMICS(BITS, TYPE)                                                                                  \
+    JGAN_TSAN TYPE __tsan_atomic##BITS##_load(const volatile TYPE* a, int) {                                          \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, false);                                                                                     \
+        return __atomic_load_n(a, __ATOMIC_SEQ_CST);                                                                  \
+    }                                                                                                                 \
+    JGAN_TSAN void __tsan_atomic##BITS##_store(volatile TYPE* a, TYPE v, int) {                                       \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, true);                                                                                      \
+        __atomic_store_n(a, v, __ATOMIC_SEQ_CST);                                                                     \
+    }                                                                                                                 \
+    JGAN_TSAN TYPE __tsan_atomic##BITS##_exchange(volatile TYPE* a, TYPE v, int) {                                    \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, true);                                                                                      \
+        return __atomic_exchange_n(a, v, __ATOMIC_SEQ_CST);                                                           \
+    }                                                                                                                 \
+    JGAN_TSAN TYPE __tsan_atomic##BITS##_fetch_add(volatile TYPE* a, TYPE v, int) {                                   \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, true);                                                                                      \
+        return __atomic_fetch_add(a, v, __ATOMIC_SEQ_CST);                                                            \
+    }                                                                                                                 \
+    JGAN_TSAN TYPE __tsan_atomic##BITS##_fetch_sub(volatile TYPE* a, TYPE v, int) {                                   \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, true);                                                                                      \
+        return __atomic_fetch_sub(a, v, __ATOMIC_SEQ_CST);                                                            \
+    }                                                                                                                 \
+    JGAN_TSAN TYPE __tsan_atomic##BITS##_fetch_and(volatile TYPE* a, TYPE v, int) {                                   \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, true);                                                                                      \
+        return __atomic_fetch_and(a, v, __ATOMIC_SEQ_CST);                                                            \
+    }                                                                                                                 \
+    JGAN_TSAN TYPE __tsan_atomic##BITS##_fetch_or(volatile TYPE* a, TYPE v, int) {                                    \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, true);                                                                                      \
+        return __atomic_fetch_or(a, v, __ATOMIC_SEQ_CST);                                                             \
+    }                                                                                                                 \
+    JGAN_TSAN TYPE __tsan_atomic##BITS##_fetch_xor(volatile TYPE* a, TYPE v, int) {                                   \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, true);                                                                                      \
+        return __atomic_fetch_xor(a, v, __ATOMIC_SEQ_CST);                                                            \
+    }                                                                                                                 \
+    JGAN_TSAN TYPE __tsan_atomic##BITS##_fetch_nand(volatile TYPE* a, TYPE v, int) {                                  \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, true);                                                                                      \
+        return __atomic_fetch_nand(a, v, __ATOMIC_SEQ_CST);                                                           \
+    }                                                                                                                 \
+    JGAN_TSAN int __tsan_atomic##BITS##_compare_exchange_strong(volatile TYPE* a, TYPE* c, TYPE v, int, int) {        \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, true);                                                                                      \
+        return __atomic_compare_exchange_n(a, c, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);                       \
+    }                                                                                                                 \
+    JGAN_TSAN int __tsan_atomic##BITS##_compare_exchange_weak(volatile TYPE* a, TYPE* c, TYPE v, int, int) {          \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, true);                                                                                      \
+        return __atomic_compare_exchange_n(a, c, v, true, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);                        \
+    }                                                                                                                 \
+    JGAN_TSAN TYPE __tsan_atomic##BITS##_compare_exchange_val(volatile TYPE* a, TYPE c, TYPE v, int, int) {           \
+        using T = TYPE;                                                                                               \
+        JGAN_TSAN_HOOK(a, true);                                                                                      \
+        __atomic_compare_exchange_n(a, &c, v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);                             \
+        return c;                                                                                                     \
+    }
+JGAN_TSAN_ATOMICS(8, unsigned char)
+JGAN_TSAN_ATOMICS(16, unsigned short)
+JGAN_TSAN_ATOMICS(32, unsigned int)
+JGAN_TSAN_ATOMICS(64, unsigned long long)
+#endif  // JGAN_RACECHECK

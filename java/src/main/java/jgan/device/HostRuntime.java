@@ -12,7 +12,8 @@ import java.nio.file.StandardCopyOption;
  * be loaded, {@link #status()} says why and {@link HostDevice} refuses to open.
  *
  * <p>{@code -Djgan.host.library=/path/libjgan_host.so} loads another build (the sanitizer run
- * uses the ASan+UBSan build this way).
+ * uses the ASan+UBSan build this way, the race-check run the build with the shared-memory race
+ * check).
  */
 public final class HostRuntime {
     static final String RESOURCE = "/jgan/native/linux-x86_64/libjgan_host.so";
@@ -108,4 +109,24 @@ public final class HostRuntime {
     public static native double launchTimeoutSeconds();
 
     public static native void setLaunchTimeoutSeconds(double seconds);
+
+    /**
+     * The order fibers and blocks run in: {@code "round-robin"} (the default: blocks in index
+     * order, threads in thread order) or {@code "shuffle:SEED"} (blocks, and the threads of each
+     * round between barriers or warp collectives, in an order drawn from SEED; the same seed gives
+     * the same schedule). Starts as {@code $JGAN_HOST_SCHEDULE}.
+     */
+    public static native String schedule();
+
+    /** Sets {@link #schedule()}; IllegalArgumentException for anything but round-robin or shuffle:SEED. */
+    public static native void setSchedule(String schedule);
+
+    /** Whether this build of the runtime has the shared-memory race check (native/build.sh racecheck). */
+    public static native boolean raceCheckBuilt();
+
+    /** Whether launches are race-checked: in the race-check build, unless $JGAN_HOST_RACECHECK=0 or switched off. */
+    public static native boolean raceCheck();
+
+    /** Switches the race check; IllegalStateException when switching it on in a build without it. */
+    public static native void setRaceCheck(boolean on);
 }
