@@ -47,12 +47,18 @@
 // reduce 12 (dy, y, x; 8 for identity), backward data 16 (12 for identity): a training step of
 // one BN layer moves 40 bytes an element with its own statistics, 36 with the conv's. At the
 // H200's ~4.3 TB/s: DCGAN-64 32x32x64 at batch 128 (8.4 M elements) ~23 us forward with its
-// own stats, ~55 us backward. The finalizers are P sequential dependent steps per channel
-// (~10 cycles each: ~10 us at P = 2048) on few threads: latency bound, small beside the passes
-// above only when P is modest (stats: P = rows / (16 lanes)).
-// Occupancy (sm_90, ptxas -v of this file): see the table in the face's docs; the block kernels
-// use <= 40 registers and 1 KiB of static shared memory: 8 blocks of 256 threads an SM (full
-// occupancy, 2048 threads); the finalizers 128-thread blocks, few registers.
+// own stats, ~55 us backward. The finalizers are latency bound: P dependent steps per channel
+// (the contract's index order; ~10 cycles a step once unrolled loads run ahead), on C threads.
+// There P = 2048 (conv: 64-row tiles; stats: 64-row chunks at C = 64): ~10 us, against ~16 us
+// for forward_train; at 16x16x128 and below P <= 512 and it is <= 3 us. (A fixed tree over
+// runs of partials would cut it to ~1 us, at the price of the contract's index order.)
+// Occupancy on sm_90 (ptxas -v; 65536 registers and 2048 threads an SM; no spills on sm_75/80/90):
+//   batch_norm_stats           55 regs, 1 KiB shared: 4 blocks of 256 = 1024 threads (50%); each
+//                              thread has its 16 loads in flight at once, ~64 KiB an SM, enough
+//                              to cover HBM latency
+//   batch_norm_backward_reduce 32 regs, 1 KiB shared: 8 blocks = 2048 threads (100%)
+//   forward_train / forward_eval / backward_data  30-32 regs, no shared: 100%
+//   finalize / backward_finalize  28-32 regs, 128-thread blocks: 100% (few blocks: C / 128)
 #include "jgan_portable.cuh"
 
 namespace batch_norm_detail {
@@ -183,17 +189,20 @@ JGAN_KERNEL void batch_norm_finalize(const float* partials, float* mean, float* 
     if (c >= channels) return;
     int n = 0;
     float ma = 0.f, m2 = 0.f;
+    // Loads are unconditional so that unrolling batches them ahead of the dependent chain (mean:
+    // two operations a step; the count and ratio do not depend on it).
+#pragma unroll 4
     for (int p = 0; p < num_partials; ++p) {
         const float* q = partials + ((long long)p * channels + c) * 3;
-        const int nb = (int)q[0];
-        if (nb <= 0) continue;  // an empty partial contributes nothing
-        const float mb = q[1], m2b = q[2];
-        const int na = n;
-        n = na + nb;
-        const float ratio = (float)nb / (float)n;
-        const float d = mb - ma;
-        ma = fmaf(d, ratio, ma);
-        m2 = m2 + m2b + d * d * (float)na * ratio;
+        const float count = q[0], mb = q[1], m2b = q[2];
+        if (count > 0.f) {  // an empty partial contributes nothing (its mean may be 0/0)
+            const int na = n, nb = (int)count;
+            n = na + nb;
+            const float ratio = count / (float)n;
+            const float d = mb - ma;
+            ma = fmaf(d, ratio, ma);
+            m2 = m2 + m2b + d * d * (float)na * ratio;
+        }
     }
     const float var = m2 / (float)n;
     mean[c] = ma;
@@ -259,6 +268,7 @@ JGAN_KERNEL void batch_norm_backward_finalize(const float* partials, float* sums
     const int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= channels) return;
     float sb = 0.f, sg = 0.f;
+#pragma unroll 4
     for (int p = 0; p < num_partials; ++p) {
         const float* q = partials + ((long long)p * channels + c) * 2;
         sb += q[0];

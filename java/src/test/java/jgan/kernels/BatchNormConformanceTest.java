@@ -530,6 +530,34 @@ class BatchNormConformanceTest {
         }
     }
 
+    /** Eval mode takes one row (a single sample through a trained generator), in place too, as PyTorch's eval BatchNorm does. */
+    @ParameterizedTest(name = "[{0}] eval of one row, in place")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void evalOfOneRow(Target target) {
+        Device dev = open(target);
+        for (Layer l : new Layer[] {new Layer("one sample", Shape.of(1, 5), Activation.TANH),
+            new Layer("one pixel", Shape.of(1, 1, 1, 200), Activation.LEAKY_RELU)}) {
+            Inputs in = new Inputs(l, 23);
+            int c = l.channels();
+            Shape cs = Shape.of(c);
+            try (Tensor x = Tensor.of(dev, l.shape(), in.x); Tensor gamma = Tensor.of(dev, cs, in.gamma);
+                 Tensor beta = Tensor.of(dev, cs, in.beta); Tensor rm = Tensor.of(dev, cs, in.runningMean);
+                 Tensor rv = Tensor.of(dev, cs, in.runningVar)) {
+                BatchNorm.forwardEval(x, gamma, beta, rm, rv, x, EPS, l.act(), SLOPE);
+                float[] ref = BatchNormReference.forwardEval(in.x, 1, c, in.gamma, in.beta, in.runningMean, in.runningVar, EPS,
+                        l.act().code, SLOPE);
+                double[] rmd = new double[c], rvd = new double[c];
+                for (int j = 0; j < c; j++) {
+                    rmd[j] = in.runningMean[j];
+                    rvd[j] = in.runningVar[j];
+                }
+                Tolerance.assertWithinSumError(l + " eval", x.toArray(), ref,
+                        outputMagnitude(in.x, 1, c, in.gamma, in.beta, rmd, rvd, EPS), 1e-6, REL);
+                Tolerance.assertClose("running statistics untouched", rm.toArray(), in.runningMean, 0, 0);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ bad input
 
     @Test
