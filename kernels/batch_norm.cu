@@ -52,13 +52,17 @@
 // There P = 2048 (conv: 64-row tiles; stats: 64-row chunks at C = 64): ~10 us, against ~16 us
 // for forward_train; at 16x16x128 and below P <= 512 and it is <= 3 us. (A fixed tree over
 // runs of partials would cut it to ~1 us, at the price of the contract's index order.)
-// Occupancy on sm_90 (ptxas -v; 65536 registers and 2048 threads an SM; no spills on sm_75/80/90):
-//   batch_norm_stats           55 regs, 1 KiB shared: 4 blocks of 256 = 1024 threads (50%); each
-//                              thread has its 16 loads in flight at once, ~64 KiB an SM, enough
-//                              to cover HBM latency
-//   batch_norm_backward_reduce 32 regs, 1 KiB shared: 8 blocks = 2048 threads (100%)
-//   forward_train / forward_eval / backward_data  30-32 regs, no shared: 100%
-//   finalize / backward_finalize  28-32 regs, 128-thread blocks: 100% (few blocks: C / 128)
+// Memory-level parallelism: what HBM3e needs in flight is ~4.3 TB/s x ~0.7 us / 132 SMs ~ 23 KiB
+// an SM. stats holds a thread's 16 loads in flight at once; the other passes issue the loads of
+// kRowsInFlight = 4 rows together (forward: 4 loads a thread, backward: 12).
+// Occupancy on sm_90 (ptxas -v; 65536 registers and 2048 threads an SM; no spills on sm_75 ..
+// sm_120), with what that keeps in flight an SM:
+//   batch_norm_stats            55 regs, 1 KiB shared: 4 blocks of 256 = 1024 threads (50%), 64 KiB
+//   batch_norm_backward_reduce  48 regs, 1 KiB shared: 5 blocks = 1280 threads (62%),        60 KiB
+//   batch_norm_backward_data    48 regs, no shared:    5 blocks = 1280 threads (62%),        60 KiB
+//   batch_norm_forward_train    40 regs:               6 blocks = 1536 threads (75%),        24 KiB
+//   batch_norm_forward_eval     32 regs:               8 blocks = 2048 threads (100%),       32 KiB
+//   finalize / backward_finalize 28-29 regs, 128-thread blocks (C / 128 of them: latency bound)
 #include "jgan_portable.cuh"
 
 namespace batch_norm_detail {
@@ -67,6 +71,7 @@ constexpr int kThreads = 256;         // the Java face launches exactly this man
 constexpr int kNarrowChannels = 128;  // up to this many channels a block covers them all
 constexpr int kWideGroup = 32;        // wider tensors go by groups of 32 channels
 constexpr int kChunkRowsPerLane = 16; // rows per thread in a stats / backward-reduce chunk
+constexpr int kRowsInFlight = 4;      // rows whose loads a thread issues together in the other passes
 
 enum Activation { IDENTITY = 0, RELU = 1, LEAKY_RELU = 2, TANH = 3 };
 
@@ -133,17 +138,33 @@ struct Affine {
     float mean, scale, shift;
 };
 
-// Grid-stride walk over this thread's rows of its channel: f(offset of the element).
-template <class F>
-__device__ __forceinline__ void for_each_row(const Lane& l, int rows, int channels, F f) {
+// Grid-stride walk over this thread's rows of its channel, kRowsInFlight rows at a time: load(k,
+// offset) for each of them first, so that their loads are in flight together, then store(k,
+// offset). (One load at a time would keep ~8 KiB in flight an SM, a third of what HBM3e needs.)
+template <class Load, class Store>
+__device__ __forceinline__ void for_each_row(const Lane& l, int rows, int channels, Load load, Store store) {
     if (!l.active) return;
     const long long step = (long long)l.lanes * gridDim.x;
-    for (long long row = (long long)blockIdx.x * l.lanes + l.r; row < rows; row += step) f(row * channels + l.channel);
+    for (long long row = (long long)blockIdx.x * l.lanes + l.r; row < rows; row += kRowsInFlight * step) {
+#pragma unroll
+        for (int k = 0; k < kRowsInFlight; ++k) {
+            const long long rk = row + k * step;
+            if (rk < rows) load(k, rk * channels + l.channel);
+        }
+#pragma unroll
+        for (int k = 0; k < kRowsInFlight; ++k) {
+            const long long rk = row + k * step;
+            if (rk < rows) store(k, rk * channels + l.channel);
+        }
+    }
 }
 
 __device__ __forceinline__ void apply(const float* x, float* y, int rows, int channels, const Lane& l, Affine a, int act,
                                       float slope) {
-    for_each_row(l, rows, channels, [&](long long i) { y[i] = activate(fmaf(x[i] - a.mean, a.scale, a.shift), act, slope); });
+    float v[kRowsInFlight];
+    for_each_row(
+        l, rows, channels, [&](int k, long long i) { v[k] = x[i]; },
+        [&](int k, long long i) { y[i] = activate(fmaf(v[k] - a.mean, a.scale, a.shift), act, slope); });
 }
 
 }  // namespace batch_norm_detail
@@ -241,15 +262,29 @@ JGAN_KERNEL void batch_norm_backward_reduce(const float* dy, const float* y, con
     float sb = 0.f, sg = 0.f;
     if (l.active) {
         const float m = mean[l.channel], is = invstd[l.channel];
-#pragma unroll 4
-        for (int i = 0; i < kChunkRowsPerLane; ++i) {
-            const long long row = row0 + l.r + (long long)i * l.lanes;
-            if (row >= rows) break;
-            const long long e = row * channels + l.channel;
-            float dz = dy[e];
-            if (act != IDENTITY) dz *= activation_grad(y[e], act, slope);
-            sb += dz;
-            sg = fmaf(dz, (x[e] - m) * is, sg);
+        // Rows i = 0 .. 15 of the chunk in order, their loads issued kRowsInFlight at a time.
+        for (int i0 = 0; i0 < kChunkRowsPerLane; i0 += kRowsInFlight) {
+            float g[kRowsInFlight], o[kRowsInFlight], v[kRowsInFlight];
+#pragma unroll
+            for (int k = 0; k < kRowsInFlight; ++k) {
+                const long long row = row0 + l.r + (long long)(i0 + k) * l.lanes;
+                if (row < rows) {
+                    const long long e = row * channels + l.channel;
+                    g[k] = dy[e];
+                    if (act != IDENTITY) o[k] = y[e];
+                    v[k] = x[e];
+                }
+            }
+#pragma unroll
+            for (int k = 0; k < kRowsInFlight; ++k) {
+                const long long row = row0 + l.r + (long long)(i0 + k) * l.lanes;
+                if (row < rows) {
+                    float dz = g[k];
+                    if (act != IDENTITY) dz *= activation_grad(o[k], act, slope);
+                    sb += dz;
+                    sg = fmaf(dz, (v[k] - m) * is, sg);
+                }
+            }
         }
     }
     sb = lane_sum(sb, l);
@@ -289,10 +324,18 @@ JGAN_KERNEL void batch_norm_backward_data(const float* dy, const float* y, const
     const int c = l.channel;
     const float m = mean[c], is = invstd[c], scale = gamma[c] * is;
     const float mean_dz = sums[2 * c] / (float)rows, mean_dz_xhat = sums[2 * c + 1] / (float)rows;
-    for_each_row(l, rows, channels, [&](long long e) {
-        float dz = dy[e];
-        if (act != IDENTITY) dz *= activation_grad(y[e], act, slope);
-        const float xhat = (x[e] - m) * is;
-        dx[e] = scale * (dz - mean_dz - xhat * mean_dz_xhat);
-    });
+    float g[kRowsInFlight], o[kRowsInFlight], v[kRowsInFlight];
+    for_each_row(
+        l, rows, channels,
+        [&](int k, long long e) {
+            g[k] = dy[e];
+            if (act != IDENTITY) o[k] = y[e];
+            v[k] = x[e];
+        },
+        [&](int k, long long e) {
+            float dz = g[k];
+            if (act != IDENTITY) dz *= activation_grad(o[k], act, slope);
+            const float xhat = (v[k] - m) * is;
+            dx[e] = scale * (dz - mean_dz - xhat * mean_dz_xhat);
+        });
 }

@@ -13,8 +13,11 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 import jgan.device.Device;
+import jgan.device.Dim3;
 import jgan.device.Graph;
 import jgan.device.HostDevice;
+import jgan.device.KernelArgs;
+import jgan.device.LaunchConfig;
 import jgan.reference.BatchNormReference;
 import jgan.tensor.Shape;
 import jgan.tensor.Tensor;
@@ -555,6 +558,55 @@ class BatchNormConformanceTest {
                         outputMagnitude(in.x, 1, c, in.gamma, in.beta, rmd, rvd, EPS), 1e-6, REL);
                 Tolerance.assertClose("running statistics untouched", rm.toArray(), in.runningMean, 0, 0);
             }
+        }
+    }
+
+    /**
+     * The elementwise passes give the same bits whatever the grid: the face's grid (one pass of 4
+     * rows a thread here) and one block per channel group (the grid-stride loop going round 14
+     * times, with a partial last batch of rows).
+     */
+    @ParameterizedTest(name = "[{0}] elementwise passes independent of the grid")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void elementwisePassesIndependentOfGrid(Target target) {
+        Device dev = open(target);
+        Layer l = new Layer("odd", Shape.of(7, 9, 7, 131), Activation.TANH);
+        int rows = l.rows(), c = l.channels(), act = l.act().code;
+        BatchNorm.Dims d = new BatchNorm.Dims(rows, c);
+        Inputs in = new Inputs(l, 41);
+        Shape cs = Shape.of(c);
+        LaunchConfig narrow = new LaunchConfig(new Dim3(1, BatchNorm.groups(c), 1), Dim3.of(BatchNorm.THREADS), 0);
+        assertEquals(5, narrow.grid().y());
+        assertTrue(BatchNorm.rowGrid("test", d).grid().x() > 1, "the face's grid has several blocks a group");
+        try (Tensor x = Tensor.of(dev, l.shape(), in.x); Tensor gamma = Tensor.of(dev, cs, in.gamma);
+             Tensor beta = Tensor.of(dev, cs, in.beta); Tensor rm = Tensor.of(dev, cs, in.runningMean);
+             Tensor rv = Tensor.of(dev, cs, in.runningVar); Tensor dy = Tensor.of(dev, l.shape(), in.dy);
+             Tensor y1 = Tensor.empty(dev, l.shape()); Tensor y2 = Tensor.empty(dev, l.shape());
+             Tensor e1 = Tensor.empty(dev, l.shape()); Tensor e2 = Tensor.empty(dev, l.shape());
+             Tensor dx1 = Tensor.empty(dev, l.shape()); Tensor dx2 = Tensor.empty(dev, l.shape());
+             Tensor mean = Tensor.empty(dev, cs); Tensor invstd = Tensor.empty(dev, cs);
+             Tensor partials = Tensor.empty(dev, Shape.of(BatchNorm.chunks(d), c, 2)); Tensor sums = Tensor.empty(dev, Shape.of(c, 2))) {
+            for (Tensor t : new Tensor[] {y2, e2, dx2}) {
+                t.fill(Float.NaN);
+            }
+            BatchNorm.forwardTrain(x, gamma, beta, y1, mean, invstd, null, null, MOMENTUM, EPS, l.act(), SLOPE);
+            dev.launch(BatchNorm.FORWARD_TRAIN, narrow, new KernelArgs().ptr(x).ptr(mean).ptr(invstd).ptr(gamma).ptr(beta).ptr(y2)
+                    .i32(rows).i32(c).i32(act).f32(SLOPE));
+            assertArrayEquals(y1.toArray(), y2.toArray(), "forward_train");
+
+            BatchNorm.forwardEval(x, gamma, beta, rm, rv, e1, EPS, l.act(), SLOPE);
+            dev.launch(BatchNorm.FORWARD_EVAL, narrow, new KernelArgs().ptr(x).ptr(rm).ptr(rv).ptr(gamma).ptr(beta).ptr(e2)
+                    .i32(rows).i32(c).f32(EPS).i32(act).f32(SLOPE));
+            assertArrayEquals(e1.toArray(), e2.toArray(), "forward_eval");
+
+            BatchNorm.backward(dy, y1, x, gamma, mean, invstd, dx1, null, null, l.act(), SLOPE, false);
+            dev.launch(BatchNorm.BACKWARD_REDUCE, BatchNorm.chunkGrid("test", d), new KernelArgs().ptr(dy).ptr(y1).ptr(x).ptr(mean)
+                    .ptr(invstd).ptr(partials).i32(rows).i32(c).i32(act).f32(SLOPE));
+            dev.launch(BatchNorm.BACKWARD_FINALIZE, BatchNorm.channelGrid(c), new KernelArgs().ptr(partials).ptr(sums).ptr(null)
+                    .ptr(null).i32(BatchNorm.chunks(d)).i32(c).i32(0));
+            dev.launch(BatchNorm.BACKWARD_DATA, narrow, new KernelArgs().ptr(dy).ptr(y1).ptr(x).ptr(mean).ptr(invstd).ptr(gamma)
+                    .ptr(sums).ptr(dx2).i32(rows).i32(c).i32(act).f32(SLOPE));
+            assertArrayEquals(dx1.toArray(), dx2.toArray(), "backward_data");
         }
     }
 
