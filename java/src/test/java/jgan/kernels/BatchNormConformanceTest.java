@@ -610,6 +610,43 @@ class BatchNormConformanceTest {
         }
     }
 
+    /**
+     * gamma and beta as views into a network's flat parameter buffer, dgamma and dbeta into its
+     * flat gradient buffer, accumulated: the neighbouring gradients are untouched.
+     */
+    @ParameterizedTest(name = "[{0}] views into flat parameter and gradient buffers")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void viewsIntoFlatBuffers(Target target) {
+        Device dev = open(target);
+        Layer l = new Layer("odd", Shape.of(3, 5, 5, 5), Activation.LEAKY_RELU);
+        int rows = l.rows(), c = l.channels();
+        Inputs in = new Inputs(l, 77);
+        float[] params = new float[3 + 2 * c + 4];
+        System.arraycopy(in.gamma, 0, params, 3, c);
+        System.arraycopy(in.beta, 0, params, 3 + c, c);
+        float[] grads = new float[params.length];
+        Arrays.fill(grads, 7f);
+        Shape cs = Shape.of(c);
+        try (Tensor p = Tensor.of(dev, Shape.of(params.length), params); Tensor g = Tensor.of(dev, Shape.of(grads.length), grads);
+             Tensor x = Tensor.of(dev, l.shape(), in.x); Tensor dy = Tensor.of(dev, l.shape(), in.dy); Tensor y = Tensor.empty(dev, l.shape());
+             Tensor dx = Tensor.empty(dev, l.shape()); Tensor mean = Tensor.empty(dev, cs); Tensor invstd = Tensor.empty(dev, cs)) {
+            Tensor gamma = p.view(3, cs), beta = p.view(3 + c, cs), dgamma = g.view(3, cs), dbeta = g.view(3 + c, cs);
+            BatchNorm.forwardTrain(x, gamma, beta, y, mean, invstd, null, null, MOMENTUM, EPS, l.act(), SLOPE);
+            BatchNorm.backward(dy, y, x, gamma, mean, invstd, dx, dgamma, dbeta, l.act(), SLOPE, true);
+            BatchNormReference.Backward ref = BatchNormReference.backward(in.dy, y.toArray(), in.x, rows, c, in.gamma, mean.toArray(),
+                    invstd.toArray(), l.act().code, SLOPE);
+            float[] out = g.toArray(), want = grads.clone();
+            for (int j = 0; j < c; j++) {
+                want[3 + j] += ref.dgamma()[j];
+                want[3 + c + j] += ref.dbeta()[j];
+            }
+            Tolerance.assertClose("flat gradient buffer", out, want, 1e-4, 1e-5);
+            for (int i : new int[] {0, 1, 2, 3 + 2 * c, 4 + 2 * c, 5 + 2 * c, 6 + 2 * c}) {
+                assertEquals(7f, out[i], "gradient " + i + " outside dgamma/dbeta");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ bad input
 
     @Test
