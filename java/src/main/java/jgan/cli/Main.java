@@ -7,9 +7,11 @@ import java.util.Optional;
 
 import jgan.device.CudaSupport;
 import jgan.device.Device;
+import jgan.device.DeviceOutOfMemoryException;
 import jgan.device.Devices;
 import jgan.device.Fatbin;
 import jgan.device.HostRuntime;
+import jgan.io.FileError;
 
 /** The command line: {@code jgan info}. */
 public final class Main {
@@ -21,6 +23,7 @@ public final class Main {
 
     public static void main(String[] args) {
         NETLIB.setLevel(java.util.logging.Level.WARNING); // its INFO line names the BLAS; `info` says it too
+        TrainCommand.handleSignals = true;
         System.exit(run(args, System.out, System.err));
     }
 
@@ -36,9 +39,9 @@ public final class Main {
                     info(out);
                     return 0;
                 case "train":
-                    return TrainCommand.run(rest, out);
+                    return TrainCommand.run(rest, out, err);
                 case "eval":
-                    return EvalCommand.run(rest, out);
+                    return EvalCommand.run(rest, out, err);
                 case "bench":
                     return BenchCommand.run(rest, out);
                 case "help":
@@ -54,11 +57,25 @@ public final class Main {
         } catch (NumberFormatException e) {
             err.println("jgan " + command + ": not a number: " + e.getMessage());
             return 2;
+        } catch (TrainCommand.Diverged e) {
+            err.println("jgan " + command + ": " + e.getMessage());
+            return 1;
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("jgan " + command + ": " + e.getMessage());
             return 2;
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            err.println("jgan " + command + ": " + e);
+        } catch (FileError e) {
+            err.println("jgan " + command + ": " + e.getMessage());
+            return 1;
+        } catch (java.io.IOException e) {
+            err.println("jgan " + command + ": " + (e instanceof java.nio.file.FileSystemException f && f.getFile() != null
+                    ? "cannot use " + f.getFile() + ": " + FileError.reason(e) : FileError.reason(e)));
+            return 1;
+        } catch (java.io.UncheckedIOException e) {
+            err.println("jgan " + command + ": " + FileError.reason(e.getCause()));
+            return 1;
+        } catch (DeviceOutOfMemoryException | OutOfMemoryError e) {
+            err.println("jgan " + command + ": out of memory (" + e.getMessage() + "): lower --batch or --width (or --depth);"
+                    + " on the cpu and host devices the Java heap holds the tensors: raise it with JGAN_JAVA_OPTS=-Xmx8g");
             return 1;
         }
     }

@@ -13,7 +13,7 @@ final class Plots {
     }
 
     /** Real points (grey), generated points (orange) and the modes (black), over 1.5x the modes' extent. */
-    static ScatterPlot samples(Mixture m, float[] generated, long seed) {
+    static ScatterPlot samples(Mixture m, float[] generated, long seed, long step) {
         float[] c = m.centers();
         double extent = 0;
         for (float v : c) {

@@ -109,7 +109,7 @@ class TrainCommandTest {
         Files.createDirectories(used);
         Files.writeString(used.resolve("notes.txt"), "mine");
         assertEquals(2, jgan(tiny(used.toString())));
-        assertTrue(err.toString().contains("already holds a run: use --resume"), err.toString());
+        assertTrue(err.toString().contains("already holds files: use --resume"), err.toString());
         assertEquals("mine", Files.readString(used.resolve("notes.txt")), "nothing overwritten");
 
         Path broken = dir.resolve("broken");
@@ -118,6 +118,6 @@ class TrainCommandTest {
         assertEquals(2, jgan("train", "--resume", broken.toString()));
         assertTrue(err.toString().contains("truncated"), err.toString());
         assertEquals(2, jgan("eval", "--run", dir.resolve("nothing").toString()));
-        assertTrue(err.toString().contains("no config.json"), err.toString());
+        assertTrue(err.toString().contains("no such run folder"), err.toString());
     }
 }
