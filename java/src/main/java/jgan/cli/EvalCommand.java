@@ -1,34 +1,37 @@
 package jgan.cli;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 import jgan.gan.ModeMetrics;
 import jgan.gan.TrainConfig;
 import jgan.io.AtomicFiles;
 import jgan.io.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jgan eval --run RUN}: PacGAN's mode-collapse numbers for the run's samples.csv (modes
  * captured, high-quality fraction, reverse KL), printed and written to RUN/metrics.json.
  */
-final class EvalCommand {
-    private EvalCommand() {
-    }
+@Command(name = "eval", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = "PacGAN's mode-collapse numbers of RUN/samples.csv (modes captured, high-quality samples, reverse KL), printed"
+                + " and written to RUN/metrics.json.")
+final class EvalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-    static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
-        Options o = new Options(args, Set.of());
-        String runName = o.take("run");
-        if (runName == null) {
-            throw new IllegalArgumentException("missing --run RUN");
-        }
-        if (!o.rest().isEmpty()) {
-            throw new IllegalArgumentException("unknown option --" + o.rest().keySet().iterator().next());
-        }
+    @Option(names = "--run", paramLabel = "RUN", required = true, description = "The run folder (config.json and samples.csv are read).")
+    String runName;
+
+    @Override
+    public Integer call() {
+        PrintStream out = Main.out(spec);
         Path run = RunFolder.checkedPath(runName, "--run");
         if (!Files.isDirectory(run)) {
             throw new IllegalArgumentException("--run " + run + ": no such run folder");
@@ -68,7 +71,7 @@ final class EvalCommand {
     }
 
     /** x,y rows after a header; a malformed line is an error naming its number. */
-    static float[] readSamples(Path file) throws IOException {
+    static float[] readSamples(Path file) {
         List<String> lines = List.of(read(file).split("\n"));
         if (lines.isEmpty() || !lines.get(0).trim().equals("x,y")) {
             throw new IllegalArgumentException(file + " does not start with the header x,y (not a jgan samples file?)");

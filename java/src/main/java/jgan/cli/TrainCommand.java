@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 import jgan.data.Mixture;
 import jgan.device.Device;
@@ -21,73 +21,140 @@ import jgan.io.Checkpoint;
 import jgan.io.AtomicFiles;
 import jgan.io.FileError;
 import jgan.io.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code jgan train}: trains a GAN on a 2-D mixture and writes the run folder.
+ * {@code jgan train}: trains a GAN on a 2-D mixture and writes the run folder (the README's file
+ * table lists what is in it; {@link RunFolder} knows the names).
  *
  * <pre>
+ *   RUN/.lock              held while a command writes the run (the holder's pid inside)
  *   RUN/config.json        the settings (also inside every checkpoint)
- *   RUN/log.csv            step, losses, mean D outputs, steps/s — one row every log_every steps
- *   RUN/checkpoint.bin     the full state, every checkpoint_every steps and at the end (atomic)
+ *   RUN/log.csv            step, losses, mean D outputs, steps/s, elapsed_s — one row every log_every steps
+ *   RUN/checkpoint.bin     the full state, every checkpoint_every steps, on a stop signal and at the end (atomic)
  *   RUN/samples.csv        2,500 generated points at the end; RUN/samples/step_N.csv at checkpoints
- *   RUN/samples.png        real (grey) and generated (orange) points
+ *   RUN/samples.png        real (grey) and generated (orange) points, the modes, the step
  *   RUN/metrics.json       modes captured, high-quality fraction, reverse KL
  * </pre>
  */
-final class TrainCommand {
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Trains a GAN on a 2-D mixture and writes the run folder RUN (config.json, log.csv, checkpoint.bin,"
+                + " samples.csv, samples/, samples.png, metrics.json).",
+            "  jgan train --data ring8 --out runs/ring8",
+            "  jgan train --resume runs/ring8 [--steps N]   (continue where the checkpoint left it; Ctrl-C stops it safely)"},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:done", "1:a file could not be read or written, out of memory, or training diverged",
+            "2:bad options or a run folder jgan will not use", "130/143:stopped by Ctrl-C/SIGTERM after a checkpoint"})
+final class TrainCommand implements Callable<Integer> {
     static final int EVAL_SAMPLES = 2500;
-    private static final Set<String> FLAGS = Set.of("force");
 
-    private TrainCommand() {
-    }
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", paramLabel = "RUN", description = "The folder to write (created; must be empty or, with --force, hold a jgan run).")
+    String out;
+
+    @Option(names = "--resume", paramLabel = "RUN", description = "Continue the run in RUN from its checkpoint (only --steps and --device may be given).")
+    String resume;
+
+    @Option(names = "--force", description = "Replace the jgan run in --out (only jgan's own files are deleted, after every check passed).")
+    boolean force;
+
+    @Option(names = "--device", paramLabel = "NAME", converter = Choices.DeviceConverter.class, completionCandidates = Choices.DeviceNames.class,
+            defaultValue = "auto", description = "Where to train: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: the GPU when there is one, else cpu).")
+    String device;
+
+    @Option(names = "--steps", paramLabel = "N", description = "Generator updates in all (default: ${DEFAULT-VALUE}; with --resume: the run's, or more to extend it).")
+    Long steps;
+
+    @Option(names = "--log-every", paramLabel = "N", description = "Steps between progress lines and log.csv rows (default: ${DEFAULT-VALUE}).")
+    Long logEvery;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints, 0: only at the end (default: ${DEFAULT-VALUE}).")
+    Long checkpointEvery;
+
+    @Mixin
+    NetworkOptions network;
 
     /** Set by {@link Main#main}: handle SIGINT/SIGTERM (finish the step, checkpoint, exit 130/143). Tests in one JVM leave it off. */
     static volatile boolean handleSignals;
 
-    static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
-        Options o = new Options(args, FLAGS);
-        String resume = o.take("resume");
-        String outDir = o.take("out");
-        String deviceName = o.take("device", "auto");
-        boolean force = o.flag("force");
-        if (resume != null && outDir != null && !Path.of(resume).equals(Path.of(outDir))) {
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintStream out = Main.out(spec), err = Main.err(spec);
+        if (resume != null && this.out != null && !Path.of(resume).equals(Path.of(this.out))) {
             throw new IllegalArgumentException("--resume RUN continues in RUN itself; drop --out");
         }
         if (resume != null) {
             if (force) {
                 throw new IllegalArgumentException("--force starts a new run; --resume continues one: give one of them");
             }
-            return resume(RunFolder.checkedPath(resume, "--resume"), o, deviceName, out, err);
+            List<String> settings = new ArrayList<>(network.givenOptions());
+            for (String o : List.of("--log-every", "--checkpoint-every")) {
+                if (given(o)) {
+                    settings.add(o);
+                }
+            }
+            if (!settings.isEmpty()) {
+                throw new IllegalArgumentException("a resumed run keeps the settings it was started with; remove " + String.join(", ", settings));
+            }
+            return resume(RunFolder.checkedPath(resume, "--resume"), given("--steps") ? steps : null, device, out, err);
         }
-        if (outDir == null) {
+        if (this.out == null) {
             throw new IllegalArgumentException("missing --out RUN (the folder to write)");
         }
-        Path run = RunFolder.checkedPath(outDir, "--out");
+        Path run = RunFolder.checkedPath(this.out, "--out");
         // Everything is validated before any file is touched: options, the folder, the device, the networks.
-        TrainConfig config = configFrom(o);
+        TrainConfig config = network.config(null, steps, logEvery, checkpointEvery);
         checkNewRunFolder(run, force);
-        try (Device device = DeviceChoice.open(deviceName);
-             AdversarialStep step = new AdversarialStep(device, config, true)) {
-            boolean created = !Files.exists(run);
-            try {
-                Files.createDirectories(run);
-            } catch (IOException e) {
-                throw FileError.of("create the run folder", run, e, "");
-            }
-            boolean started = false;
-            try (RunFolder.Lock lock = RunFolder.lock(run)) {
-                if (force) {
-                    RunFolder.deleteOwnFiles(run);
+        try (Device device = DeviceChoice.open(this.device)) {
+            checkMemory(device, config);
+            try (AdversarialStep step = new AdversarialStep(device, config, true)) {
+                boolean created = !Files.exists(run);
+                try {
+                    Files.createDirectories(run);
+                } catch (IOException e) {
+                    throw FileError.of("create the run folder", run, e, "");
                 }
-                AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
-                started = true;
-                header(out, config, step, device);
-                return train(step, run, 0, new LogHistory(List.of(), 0), out);
-            } finally {
-                if (!started && created) {
-                    removeEmptyRun(run);
+                boolean started = false;
+                try (RunFolder.Lock lock = RunFolder.lock(run)) {
+                    if (force) {
+                        RunFolder.deleteOwnFiles(run);
+                    }
+                    AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
+                    started = true;
+                    header(out, config, step, device);
+                    return train(step, run, 0, new LogHistory(List.of(), 0), out);
+                } finally {
+                    if (!started && created) {
+                        removeEmptyRun(run);
+                    }
                 }
             }
+        }
+    }
+
+    /**
+     * On the cpu device the tensors live in the Java heap: a run that cannot fit is refused at
+     * once, with what to lower, instead of failing after minutes of allocation.
+     */
+    static void checkMemory(Device device, TrainConfig config) {
+        if (device.kind() != jgan.device.DeviceKind.CPU) {
+            return;
+        }
+        long need = NetworkOptions.estimatedBytes(config), have = Runtime.getRuntime().maxMemory();
+        if (need > have * 0.8) {
+            throw new jgan.device.DeviceOutOfMemoryException(String.format(Locale.ROOT,
+                    "--batch %d, --width %d need about %,d MB; the Java heap holds %,d MB", config.batch(), config.width(),
+                    need >> 20, have >> 20));
         }
     }
 
@@ -124,8 +191,8 @@ final class TrainCommand {
     }
 
     private static void header(PrintStream out, TrainConfig config, AdversarialStep step, Device device) {
-        out.printf(Locale.ROOT, "jgan train: %s, %s loss, %d steps of batch %d on %s%n", config.data(), config.loss().cliName(),
-                config.steps(), config.batch(), device.description());
+        out.printf(Locale.ROOT, "jgan train: %s, %s loss (%s), %d steps of batch %d on %s%n", config.data(), config.loss().cliName(),
+                config.lossSettings(), config.steps(), config.batch(), device.description());
         out.println("G: " + step.generator().describe().replace("\n", "; "));
         out.println("D: " + step.discriminator().describe().replace("\n", "; "));
     }
@@ -135,16 +202,11 @@ final class TrainCommand {
      * to be consistent: the lock is taken, the checkpoint is read and checked (finite, same
      * settings as RUN/config.json, shapes matching the networks) and log.csv is read.
      */
-    private static int resume(Path run, Options o, String deviceName, PrintStream out, PrintStream err) throws IOException {
+    private static int resume(Path run, Long steps, String deviceName, PrintStream out, PrintStream err) throws IOException {
         if (!Files.isDirectory(run)) {
             throw new IllegalArgumentException("--resume " + run + ": no such run folder");
         }
         RunFolder.checkLayout(run);
-        String steps = o.take("steps");
-        if (!o.rest().isEmpty()) {
-            throw new IllegalArgumentException("a resumed run keeps the settings it was started with; remove "
-                    + String.join(", ", o.rest().keySet().stream().map(k -> "--" + k).toList()));
-        }
         try (RunFolder.Lock lock = RunFolder.lock(run)) {
             Path ckFile = run.resolve("checkpoint.bin");
             Checkpoint checkpoint = Checkpoint.read(ckFile);
@@ -155,7 +217,8 @@ final class TrainCommand {
             }
             TrainConfig saved = TrainingCheckpoint.config(checkpoint);
             checkSameSettings(run, saved);
-            TrainConfig config = steps == null ? saved : saved.with("steps", steps); // a resumed run may be extended
+            TrainConfig config = steps == null ? saved // a resumed run may be extended
+                    : saved.with("steps", Integer.toString(NetworkOptions.count("--steps", steps, 1)));
             long start = TrainingCheckpoint.step(checkpoint);
             if (start >= config.steps()) {
                 throw new IllegalArgumentException("the run in " + run + " is already at step " + start + " of " + config.steps()
@@ -163,7 +226,7 @@ final class TrainCommand {
             }
             LogHistory history = LogHistory.read(run.resolve("log.csv"), start, err);
             try (Device device = DeviceChoice.open(deviceName);
-                 AdversarialStep step = new AdversarialStep(device, config, true)) {
+                 AdversarialStep step = new AdversarialStep(device, checked(device, config), true)) {
                 TrainingCheckpoint.restore(checkpoint, step);
                 AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
                 header(out, config, step, device);
@@ -171,6 +234,11 @@ final class TrainCommand {
                 return train(step, run, start, history, out);
             }
         }
+    }
+
+    private static TrainConfig checked(Device device, TrainConfig config) {
+        checkMemory(device, config);
+        return config;
     }
 
     /** Refuses a checkpoint whose settings differ from RUN/config.json (a checkpoint copied from another run), listing the differences. */
@@ -196,36 +264,6 @@ final class TrainCommand {
             throw new IllegalArgumentException(run.resolve("checkpoint.bin") + " does not belong to the run in " + run + " ("
                     + String.join("; ", diff) + "): a checkpoint from another run? nothing was changed");
         }
-    }
-
-    private static String require(String v, String what) {
-        if (v == null) {
-            throw new IllegalArgumentException("missing " + what);
-        }
-        return v;
-    }
-
-    /** Defaults for the mixture, then every other option as a config field (--lr sets both rates, --depth both depths). */
-    static TrainConfig configFrom(Options o) {
-        String data = require(o.take("data"), "--data ring8|grid25");
-        Mixture.named(data);
-        TrainConfig c = TrainConfig.defaults(data);
-        String lr = o.take("lr");
-        if (lr != null) {
-            c = c.with("lr_g", lr).with("lr_d", lr);
-        }
-        String depth = o.take("depth");
-        if (depth != null) {
-            c = c.with("depth_g", depth).with("depth_d", depth);
-        }
-        for (Map.Entry<String, String> e : new ArrayList<>(o.rest().entrySet())) {
-            String key = e.getKey().replace('-', '_');
-            if (key.equals("format_version") || key.equals("data") || !c.toMap().containsKey(key)) {
-                throw new IllegalArgumentException("unknown option --" + e.getKey());
-            }
-            c = c.with(key, e.getValue());
-        }
-        return c;
     }
 
     /** Rows of log.csv up to a checkpoint's step, and the elapsed_s the run had reached there. */
