@@ -41,7 +41,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream out = Main.out(spec);
+        PrintStream out = Main.out();
         int steps = NetworkOptions.count("--steps", this.steps, 1);
         int warmup = NetworkOptions.count("--warmup", this.warmup, 1);
         TrainConfig config = network.config("ring8", TrainConfig.defaults("ring8").steps(), TrainConfig.defaults("ring8").logEvery(),

@@ -31,7 +31,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream out = Main.out(spec);
+        PrintStream out = Main.out();
         Path run = RunFolder.checkedPath(runName, "--run");
         if (!Files.isDirectory(run)) {
             throw new IllegalArgumentException("--run " + run + ": no such run folder");

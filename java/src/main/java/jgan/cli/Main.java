@@ -55,11 +55,13 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static PrintStream out(CommandSpec spec) {
+    /** Where the running command prints (System.out, or the stream a test passed to {@link #run}). */
+    static PrintStream out() {
         return STREAMS.get()[0];
     }
 
-    static PrintStream err(CommandSpec spec) {
+    /** Where the running command's warnings and errors go. */
+    static PrintStream err() {
         return STREAMS.get()[1];
     }
 
@@ -143,7 +145,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() {
-            info(out(spec));
+            info(out());
             return 0;
         }
     }

@@ -89,7 +89,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        PrintStream out = Main.out(spec), err = Main.err(spec);
+        PrintStream out = Main.out(), err = Main.err();
         if (resume != null && this.out != null && !Path.of(resume).equals(Path.of(this.out))) {
             throw new IllegalArgumentException("--resume RUN continues in RUN itself; drop --out");
         }
@@ -394,7 +394,11 @@ final class TrainCommand implements Callable<Integer> {
         Mixture m = c.mixture();
         ModeMetrics metrics = ModeMetrics.of(m, samples);
         AtomicFiles.write(run.resolve("metrics.json"), Json.write(metrics.toMap()), "");
-        Plots.samples(m, samples, c.seed(), c.steps()).write(run.resolve("samples.png"));
+        try {
+            Plots.samples(m, samples, c.seed(), c.steps()).write(run.resolve("samples.png"));
+        } catch (IllegalStateException | LinkageError e) { // no font or no java.desktop: the run is complete without its picture
+            Main.err().println("jgan train: warning: samples.png not drawn: " + e.getMessage());
+        }
         out.printf(Locale.ROOT, "done in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, metrics);
         out.println("wrote " + run.toAbsolutePath());
         return 0;
