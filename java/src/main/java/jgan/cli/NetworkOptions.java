@@ -180,7 +180,7 @@ final class NetworkOptions {
         m.put("label_smoothing", labelSmoothing);
         m.put("tf32", tf32);
         TrainConfig c = TrainConfig.fromMap(m);
-        checkSizes(c, depth != null ? "--depth" : "--depth-g");
+        checkSizes(c, depth == null && given("--depth-g") ? "--depth-g" : depth == null && given("--depth-d") ? "--depth-d" : "--depth");
         return c;
     }
 
