@@ -5,6 +5,10 @@
 //   l_i  = max(z_i, 0) - z_i t_i + log1p(exp(-|z_i|))       (= -t log s(z) - (1-t) log(1-s(z)))
 //   loss = scale * sum_i w_i l_i                (Java passes scale = 1/n for the mean, times any factor)
 //   grad_i = d loss / d z_i = scale * w_i (s(z_i) - t_i)     (skipped when grad is nullptr)
+// s(z) - t is formed from m = s(-|z|) = e / (1 + e), never from a rounded s(z): for z >= 0 it is
+// (1 - t) - m, for z < 0 it is m - t. So a confident right answer keeps its small gradient:
+// (z = 20, t = 1) gives -2.0611537e-9 (not 1 - 1 = 0), and (-z, 0) its mirror +2.0611537e-9, for
+// any |z| up to ~87 where e = exp(-|z|) is still a normal float.
 // Stable for any finite z: exp only ever sees -|z| <= 0, so |z| = 1e4 gives l = max(z,0) - z t
 // and a gradient of exactly w (1 - t) or -w t, never Inf or NaN.
 //
@@ -30,10 +34,10 @@ JGAN_KERNEL void sigmoid_cross_entropy_forward_backward(const float* logits, con
         const float w = weights ? weights[i] : 1.f;
         const float e = expf(-fabsf(z));                       // in (0, 1]
         const float l = fmaxf(z, 0.f) - z * t + log1pf(e);
-        const float inv = 1.f / (1.f + e);
-        const float s = z >= 0.f ? inv : e * inv;              // sigmoid(z) without overflow
+        const float m = e / (1.f + e);                         // sigmoid(-|z|), in (0, 1/2]
+        const float d = z >= 0.f ? (1.f - t) - m : m - t;      // sigmoid(z) - t without rounding s(z) to 1
         acc += w * l;
-        if (grad) grad[i] = scale * w * (s - t);
+        if (grad) grad[i] = scale * w * d;
     }
     grid_reduce::grid_sum<kThreads>(acc, partials, counter, loss, scale, accumulate);
 }

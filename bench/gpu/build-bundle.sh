@@ -23,8 +23,10 @@ JDK="${JGAN_BUNDLE_JDK:-/usr/lib/jvm/java-17-openjdk-amd64}"
 # What the tests and the console launcher use, checked with jdeps and a real run. jdk.zipfs is
 # what jdeps cannot see: --scan-class-path opens the tests jar as a zip file system ("Provider
 # \"jar\" not found" and 0 tests without it). java.sql, which jdeps names, serves only the shaded
-# CSV parser's JDBC helpers, which no test touches.
-MODULES="java.base,jdk.unsupported,java.logging,java.management,java.xml,jdk.zipfs"
+# CSV parser's JDBC helpers, which no test touches. java.desktop is XChart's (RUN/samples.png;
+# ~6.8 MB more as tar.gz): without a font on the GPU machine the plot is skipped with a warning,
+# the run itself is complete.
+MODULES="java.base,jdk.unsupported,java.logging,java.management,java.xml,jdk.zipfs,java.desktop"
 OUTDIR="$HERE/bundle"
 NAME="jgan-gpu"
 TARBALL="$OUTDIR/jgan-gpu-bundle.tar.gz"

@@ -1,36 +1,55 @@
 package jgan.cli;
 
 import java.io.PrintStream;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 import jgan.device.Device;
 import jgan.device.DeviceEvent;
 import jgan.gan.AdversarialStep;
 import jgan.gan.TrainConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jgan bench}: steps/s of the fused adversarial step, replayed as a graph and run plainly,
  * measured in the same process on the same device. Timing: device events around {@code --steps}
  * steps after {@code --warmup} steps (on the host runtime and CPU the events are wall-clock).
  */
-final class BenchCommand {
-    private BenchCommand() {
-    }
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = "Steps/s of the fused adversarial step, replayed as a graph and run as plain launches, in one process on one"
+                + " device (the train options choose what is measured; --data defaults to ring8).")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-    static int run(List<String> args, PrintStream out) {
-        Options o = new Options(args, Set.of());
-        String device = o.take("device", "auto");
-        int steps = Integer.parseInt(o.take("steps", "1000"));
-        int warmup = Integer.parseInt(o.take("warmup", "50"));
-        if (steps < 1 || warmup < 1) {
-            throw new IllegalArgumentException("--steps and --warmup must be >= 1");
-        }
-        TrainConfig config = TrainCommand.configFrom(withDefaultData(o));
+    @Option(names = "--device", paramLabel = "NAME", converter = Choices.DeviceConverter.class, completionCandidates = Choices.DeviceNames.class,
+            defaultValue = "auto", description = "Device: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "1000", description = "Measured steps per mode (default: ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "50", description = "Steps before measuring (default: ${DEFAULT-VALUE}).")
+    long warmup;
+
+    @Mixin
+    NetworkOptions network;
+
+    @Override
+    public Integer call() {
+        PrintStream out = Main.out();
+        int steps = NetworkOptions.count("--steps", this.steps, 1);
+        int warmup = NetworkOptions.count("--warmup", this.warmup, 1);
+        TrainConfig config = network.config("ring8", TrainConfig.defaults("ring8").steps(), TrainConfig.defaults("ring8").logEvery(),
+                TrainConfig.defaults("ring8").checkpointEvery());
         try (Device d = DeviceChoice.open(device)) {
-            out.printf(Locale.ROOT, "jgan bench: fused step, %s, batch %d, width %d, depth %d/%d, on %s%n", config.data(),
-                    config.batch(), config.width(), config.depthG(), config.depthD(), d.description());
+            TrainCommand.checkMemory(d, config);
+            out.printf(Locale.ROOT, "jgan bench: fused step, %s, %s loss, batch %d, width %d, depth %d/%d, on %s%n", config.data(),
+                    config.loss().cliName(), config.batch(), config.width(), config.depthG(), config.depthD(), d.description());
             double graph = measure(d, config, true, warmup, steps);
             double plain = measure(d, config, false, warmup, steps);
             out.printf(Locale.ROOT, "%-22s %12s%n", "mode", "steps/s");
@@ -39,14 +58,6 @@ final class BenchCommand {
             out.printf(Locale.ROOT, "graph / plain: %.2fx (%d steps each after %d warm-up steps)%n", graph / plain, steps, warmup);
         }
         return 0;
-    }
-
-    private static Options withDefaultData(Options o) {
-        if (o.rest().containsKey("data")) {
-            return o;
-        }
-        o.rest().put("data", "ring8");
-        return o;
     }
 
     static double measure(Device d, TrainConfig config, boolean graph, int warmup, int steps) {

@@ -1,57 +1,80 @@
 package jgan.cli;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 import jgan.gan.ModeMetrics;
 import jgan.gan.TrainConfig;
+import jgan.io.AtomicFiles;
 import jgan.io.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jgan eval --run RUN}: PacGAN's mode-collapse numbers for the run's samples.csv (modes
  * captured, high-quality fraction, reverse KL), printed and written to RUN/metrics.json.
  */
-final class EvalCommand {
-    private EvalCommand() {
-    }
+@Command(name = "eval", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = "PacGAN's mode-collapse numbers of RUN/samples.csv (modes captured, high-quality samples, reverse KL), printed"
+                + " and written to RUN/metrics.json.")
+final class EvalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
 
-    static int run(List<String> args, PrintStream out) throws IOException {
-        Options o = new Options(args, Set.of());
-        String runName = o.take("run");
-        if (runName == null) {
-            throw new IllegalArgumentException("missing --run RUN");
+    @Option(names = "--run", paramLabel = "RUN", required = true, description = "The run folder (config.json and samples.csv are read).")
+    String runName;
+
+    @Override
+    public Integer call() {
+        PrintStream out = Main.out();
+        Path run = RunFolder.checkedPath(runName, "--run");
+        if (!Files.isDirectory(run)) {
+            throw new IllegalArgumentException("--run " + run + ": no such run folder");
         }
-        if (!o.rest().isEmpty()) {
-            throw new IllegalArgumentException("unknown option --" + o.rest().keySet().iterator().next());
+        Path configFile = run.resolve("config.json");
+        TrainConfig config;
+        try {
+            config = TrainConfig.fromMap(Json.parseObject(read(configFile)));
+        } catch (ClassCastException | IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("no config.json")) {
+                throw e;
+            }
+            throw new IllegalArgumentException(configFile + " is damaged: " + e.getMessage());
         }
-        Path run = Path.of(runName);
-        TrainConfig config = TrainConfig.fromMap(Json.parseObject(read(run.resolve("config.json"))));
-        float[] xy = readSamples(run.resolve("samples.csv"));
+        Path samples = run.resolve("samples.csv");
+        float[] xy = readSamples(samples);
+        if (xy.length == 0) {
+            throw new IllegalArgumentException(samples + " holds no samples (only its header): nothing to evaluate; metrics.json is"
+                    + " left as it was");
+        }
         ModeMetrics m = ModeMetrics.of(config.mixture(), xy);
-        Files.writeString(run.resolve("metrics.json"), Json.write(m.toMap()));
+        try (RunFolder.Lock lock = RunFolder.lock(run)) {
+            AtomicFiles.write(run.resolve("metrics.json"), Json.write(m.toMap()), "the previous metrics.json is intact");
+        }
         out.println(config.data() + ": " + m);
         return 0;
     }
 
-    private static String read(Path file) throws IOException {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
+    private static String read(Path file) {
+        if (!Files.exists(file)) {
             throw new IllegalArgumentException("no " + file.getFileName() + " in " + file.getParent() + " (not a jgan run folder?)");
         }
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + " is a folder, not a file");
+        }
+        return AtomicFiles.readString(file);
     }
 
     /** x,y rows after a header; a malformed line is an error naming its number. */
-    static float[] readSamples(Path file) throws IOException {
+    static float[] readSamples(Path file) {
         List<String> lines = List.of(read(file).split("\n"));
         if (lines.isEmpty() || !lines.get(0).trim().equals("x,y")) {
-            throw new IllegalArgumentException(file + " does not start with the header x,y");
+            throw new IllegalArgumentException(file + " does not start with the header x,y (not a jgan samples file?)");
         }
         float[] xy = new float[2 * (lines.size() - 1)];
         int n = 0;

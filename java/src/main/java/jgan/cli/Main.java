@@ -1,18 +1,43 @@
 package jgan.cli;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.util.Arrays;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 
 import jgan.device.CudaSupport;
 import jgan.device.Device;
+import jgan.device.DeviceOutOfMemoryException;
 import jgan.device.Devices;
 import jgan.device.Fatbin;
 import jgan.device.HostRuntime;
+import jgan.io.FileError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** The command line: {@code jgan info}. */
-public final class Main {
+/**
+ * The command line: {@code jgan info | train | eval | bench | help}, parsed by picocli (typed
+ * options, generated help with every default and choice). Exit status: 0 done, 1 a file, memory or
+ * divergence failure (the message says what and where), 2 bad options or input, 130/143 stopped by
+ * a signal after a checkpoint.
+ */
+@Command(name = "jgan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpAutoWidth = true,
+        description = "GAN training on jgan's own CUDA kernels (or their CPU builds). Run `jgan COMMAND --help` for a command's options.",
+        subcommands = {Main.Info.class, TrainCommand.class, EvalCommand.class, BenchCommand.class, HelpCommand.class})
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
+
     private Main() {
     }
 
@@ -21,58 +46,115 @@ public final class Main {
 
     public static void main(String[] args) {
         NETLIB.setLevel(java.util.logging.Level.WARNING); // its INFO line names the BLAS; `info` says it too
+        TrainCommand.handleSignals = true;
         System.exit(run(args, System.out, System.err));
     }
 
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Where the running command prints (System.out, or the stream a test passed to {@link #run}). */
+    static PrintStream out() {
+        return STREAMS.get()[0];
+    }
+
+    /** Where the running command's warnings and errors go. */
+    static PrintStream err() {
+        return STREAMS.get()[1];
+    }
+
+    private static final ThreadLocal<PrintStream[]> STREAMS = ThreadLocal.withInitial(() -> new PrintStream[] {System.out, System.err});
+
+    /** The whole command line, output to {@code out} and messages to {@code err}; returns the exit status. */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        String command = args.length == 0 ? "help" : args[0];
-        List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
+        PrintStream[] saved = STREAMS.get();
+        STREAMS.set(new PrintStream[] {out, err});
         try {
-            switch (command) {
-                case "info":
-                    if (!rest.isEmpty()) {
-                        throw new IllegalArgumentException("info takes no options, got " + rest);
-                    }
-                    info(out);
-                    return 0;
-                case "train":
-                    return TrainCommand.run(rest, out);
-                case "eval":
-                    return EvalCommand.run(rest, out);
-                case "bench":
-                    return BenchCommand.run(rest, out);
-                case "help":
-                case "--help":
-                case "-h":
-                    usage(out);
-                    return 0;
-                default:
-                    err.println("jgan: unknown command '" + command + "'");
-                    usage(err);
-                    return 2;
-            }
-        } catch (NumberFormatException e) {
-            err.println("jgan " + command + ": not a number: " + e.getMessage());
-            return 2;
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            err.println("jgan " + command + ": " + e.getMessage());
-            return 2;
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            err.println("jgan " + command + ": " + e);
-            return 1;
+            CommandLine cl = new CommandLine(new Main());
+            cl.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+            cl.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+            cl.setDefaultValueProvider(new NetworkOptions.Defaults());
+            cl.setParameterExceptionHandler(Main::badParameters);
+            cl.setExecutionExceptionHandler((e, c, parsed) -> failed(e, c, err));
+            return cl.execute(args);
+        } finally {
+            STREAMS.set(saved);
         }
     }
 
-    static void usage(PrintStream out) {
-        out.println("usage: jgan <command> [options]");
-        out.println("  info                          devices found, why the GPU is or is not used, the kernels built, JCublas");
-        out.println("  train --data ring8|grid25 --out RUN [--loss nonsaturating|minimax|wasserstein|hinge|lsgan]");
-        out.println("        [--steps N] [--batch N] [--lr X] [--seed N] [--device auto|gpu|cpu|host] [--force]");
-        out.println("        [--width N] [--depth N] [--latent N] [--activation relu|leakyrelu|tanh] [--n-critic N]");
-        out.println("        [--clip X] [--label-smoothing X] [--tf32 true|false] [--log-every N] [--checkpoint-every N]");
-        out.println("  train --resume RUN [--steps N] continue a run where its checkpoint left it");
-        out.println("  eval --run RUN                modes captured, high-quality samples, reverse KL of RUN/samples.csv");
-        out.println("  bench [--device D] [--steps N] [train options]  steps/s of the fused step, graph replay vs plain");
+    private static String name(CommandLine c) {
+        return c.getParent() == null ? "jgan" : "jgan " + c.getCommandName();
+    }
+
+    private static int badParameters(ParameterException e, String[] args) {
+        CommandLine c = e.getCommandLine();
+        PrintWriter err = c.getErr();
+        if (c.getParent() == null && e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                && !u.getUnmatched().get(0).startsWith("-")) {
+            err.println("jgan: unknown command '" + u.getUnmatched().get(0) + "'");
+            c.usage(err);
+            return 2;
+        }
+        String m = e.getMessage();
+        if (e.getCause() instanceof TypeConversionException t && m.contains("Invalid value for option")) {
+            // picocli: "Invalid value for option '--init': unknown init 'kaiming': use ..." -> "--init: unknown init ..."
+            m = m.replaceFirst("Invalid value for option '([^']+)': (cannot convert '[^']*' to \\S+ \\()?", "$1: ").replaceFirst("\\)$", "");
+        }
+        err.println(name(c) + ": " + m);
+        err.println("see `" + name(c) + " --help` for the options");
+        return 2;
+    }
+
+    private static int failed(Exception e, CommandLine c, PrintStream err) {
+        String who = name(c);
+        if (e instanceof TrainCommand.Diverged || e instanceof FileError) {
+            err.println(who + ": " + e.getMessage());
+            return 1;
+        }
+        if (e instanceof DeviceOutOfMemoryException) {
+            err.println(who + ": out of memory: " + e.getMessage() + "; lower --batch or --width (or --depth); on the cpu device the"
+                    + " Java heap holds the tensors: raise it with JGAN_JAVA_OPTS=-Xmx8g (or more)");
+            return 1;
+        }
+        if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+            err.println(who + ": " + e.getMessage());
+            return 2;
+        }
+        if (e instanceof java.io.IOException io) {
+            err.println(who + ": " + (io instanceof java.nio.file.FileSystemException f && f.getFile() != null
+                    ? "cannot use " + f.getFile() + ": " + FileError.reason(io) : FileError.reason(io)));
+            return 1;
+        }
+        if (e instanceof java.io.UncheckedIOException u) {
+            err.println(who + ": " + FileError.reason(u.getCause()));
+            return 1;
+        }
+        err.println(who + ": internal error: " + e); // a bug: the stack trace helps its report
+        e.printStackTrace(err);
+        return 3;
+    }
+
+    /** {@code jgan info}. */
+    @Command(name = "info", mixinStandardHelpOptions = true, description = "Devices found, why the GPU is or is not used, the kernels built,"
+            + " JCublas, the host runtime.")
+    static final class Info implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            info(out());
+            return 0;
+        }
+    }
+
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"jgan " + version()};
+        }
     }
 
     /** What this machine offers, in plain words. */

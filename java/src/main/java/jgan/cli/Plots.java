@@ -1,5 +1,7 @@
 package jgan.cli;
 
+import java.util.Locale;
+
 import jgan.data.Mixture;
 import jgan.io.ScatterPlot;
 import jgan.reference.MixtureSampleReference;
@@ -12,8 +14,8 @@ final class Plots {
     private Plots() {
     }
 
-    /** Real points (grey), generated points (orange) and the modes (black), over 1.5x the modes' extent. */
-    static ScatterPlot samples(Mixture m, float[] generated, long seed) {
+    /** Real points (grey), generated points (orange) and the modes (black), over 1.5x the modes' extent, titled with the step. */
+    static ScatterPlot samples(Mixture m, float[] generated, long seed, long step) {
         float[] c = m.centers();
         double extent = 0;
         for (float v : c) {
@@ -21,6 +23,8 @@ final class Plots {
         }
         extent = 1.5 * extent;
         float[] real = MixtureSampleReference.sample(generated.length / 2, c, m.std(), seed + 17, 0);
-        return new ScatterPlot(640, -extent, extent).points(real, REAL_GREY, 3).points(generated, FAKE_ORANGE, 3).points(c, 0x000000, 5);
+        String title = String.format(Locale.ROOT, "%s: generated points after %,d steps", m.name(), step);
+        return new ScatterPlot(title, 640, -extent, extent).points("real", real, REAL_GREY).points("generated", generated, FAKE_ORANGE)
+                .points("modes", c, 0x000000);
     }
 }

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 import jgan.data.Mixture;
 import jgan.device.Device;
@@ -18,157 +18,345 @@ import jgan.gan.ModeMetrics;
 import jgan.gan.TrainConfig;
 import jgan.gan.TrainingCheckpoint;
 import jgan.io.Checkpoint;
+import jgan.io.AtomicFiles;
+import jgan.io.FileError;
 import jgan.io.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code jgan train}: trains a GAN on a 2-D mixture and writes the run folder.
+ * {@code jgan train}: trains a GAN on a 2-D mixture and writes the run folder (the README's file
+ * table lists what is in it; {@link RunFolder} knows the names).
  *
  * <pre>
+ *   RUN/.lock              held while a command writes the run (the holder's pid inside)
  *   RUN/config.json        the settings (also inside every checkpoint)
- *   RUN/log.csv            step, losses, mean D outputs, steps/s — one row every log_every steps
- *   RUN/checkpoint.bin     the full state, every checkpoint_every steps and at the end (atomic)
+ *   RUN/log.csv            step, losses, mean D outputs, steps/s, elapsed_s — one row every log_every steps
+ *   RUN/checkpoint.bin     the full state, every checkpoint_every steps, on a stop signal and at the end (atomic)
  *   RUN/samples.csv        2,500 generated points at the end; RUN/samples/step_N.csv at checkpoints
- *   RUN/samples.png        real (grey) and generated (orange) points
+ *   RUN/samples.png        real (grey) and generated (orange) points, the modes, the step
  *   RUN/metrics.json       modes captured, high-quality fraction, reverse KL
  * </pre>
  */
-final class TrainCommand {
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Trains a GAN on a 2-D mixture and writes the run folder RUN (config.json, log.csv, checkpoint.bin,"
+                + " samples.csv, samples/, samples.png, metrics.json).",
+            "  jgan train --data ring8 --out runs/ring8",
+            "  jgan train --resume runs/ring8 [--steps N]   (continue where the checkpoint left it; Ctrl-C stops it safely)"},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:done", "1:a file could not be read or written, out of memory, or training diverged",
+            "2:bad options or a run folder jgan will not use", "130/143:stopped by Ctrl-C/SIGTERM after a checkpoint"})
+final class TrainCommand implements Callable<Integer> {
     static final int EVAL_SAMPLES = 2500;
-    private static final Set<String> FLAGS = Set.of("force");
 
-    private TrainCommand() {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", paramLabel = "RUN", description = "The folder to write (created; must be empty or, with --force, hold a jgan run).")
+    String out;
+
+    @Option(names = "--resume", paramLabel = "RUN", description = "Continue the run in RUN from its checkpoint (only --steps and --device may be given).")
+    String resume;
+
+    @Option(names = "--force", description = "Replace the jgan run in --out (only jgan's own files are deleted, after every check passed).")
+    boolean force;
+
+    @Option(names = "--device", paramLabel = "NAME", converter = Choices.DeviceConverter.class, completionCandidates = Choices.DeviceNames.class,
+            defaultValue = "auto", description = "Where to train: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: the GPU when there is one, else cpu).")
+    String device;
+
+    @Option(names = "--steps", paramLabel = "N", description = "Generator updates in all (default: ${DEFAULT-VALUE}; with --resume: the run's, or more to extend it).")
+    Long steps;
+
+    @Option(names = "--log-every", paramLabel = "N", description = "Steps between progress lines and log.csv rows (default: ${DEFAULT-VALUE}).")
+    Long logEvery;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints, 0: only at the end (default: ${DEFAULT-VALUE}).")
+    Long checkpointEvery;
+
+    @Mixin
+    NetworkOptions network;
+
+    /** Set by {@link Main#main}: handle SIGINT/SIGTERM (finish the step, checkpoint, exit 130/143). Tests in one JVM leave it off. */
+    static volatile boolean handleSignals;
+
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
-    static int run(List<String> args, PrintStream out) throws IOException {
-        Options o = new Options(args, FLAGS);
-        String resume = o.take("resume");
-        String outDir = o.take("out");
-        String deviceName = o.take("device", "auto");
-        boolean force = o.flag("force");
-        if (resume != null && outDir != null && !Path.of(resume).equals(Path.of(outDir))) {
+    @Override
+    public Integer call() throws IOException {
+        PrintStream out = Main.out(), err = Main.err();
+        if (resume != null && this.out != null && !Path.of(resume).equals(Path.of(this.out))) {
             throw new IllegalArgumentException("--resume RUN continues in RUN itself; drop --out");
         }
-        Path run = Path.of(resume != null ? resume : require(outDir, "--out RUN (the folder to write)"));
-
-        TrainConfig config;
-        Checkpoint checkpoint = null;
         if (resume != null) {
-            checkpoint = Checkpoint.read(run.resolve("checkpoint.bin"));
-            config = TrainingCheckpoint.config(checkpoint);
-            String steps = o.take("steps");
-            if (steps != null) {
-                config = config.with("steps", steps); // a resumed run may be extended
+            if (force) {
+                throw new IllegalArgumentException("--force starts a new run; --resume continues one: give one of them");
             }
-            if (!o.rest().isEmpty()) {
-                throw new IllegalArgumentException("a resumed run keeps the settings it was started with; remove "
-                        + String.join(", ", o.rest().keySet().stream().map(k -> "--" + k).toList()));
-            }
-        } else {
-            config = configFrom(o);
-            prepareFolder(run, force);
-        }
-
-        try (Device device = DeviceChoice.open(deviceName);
-             AdversarialStep step = new AdversarialStep(device, config, true)) {
-            long start = 0;
-            if (checkpoint != null) {
-                TrainingCheckpoint.restore(checkpoint, step);
-                start = step.steps();
-                if (start >= config.steps()) {
-                    throw new IllegalArgumentException("the run in " + run + " is already at step " + start + " of " + config.steps()
-                            + "; give --steps N with N > " + start + " to continue it");
+            List<String> settings = new ArrayList<>(network.givenOptions());
+            for (String o : List.of("--log-every", "--checkpoint-every")) {
+                if (given(o)) {
+                    settings.add(o);
                 }
             }
-            Files.writeString(run.resolve("config.json"), Json.write(config.toMap()));
-            out.printf(Locale.ROOT, "jgan train: %s, %s loss, %d steps of batch %d on %s%n", config.data(), config.loss().cliName(),
-                    config.steps(), config.batch(), device.description());
-            out.println("G: " + step.generator().describe().replace("\n", "; "));
-            out.println("D: " + step.discriminator().describe().replace("\n", "; "));
-            if (start > 0) {
-                out.println("resumed at step " + start);
+            if (!settings.isEmpty()) {
+                throw new IllegalArgumentException("a resumed run keeps the settings it was started with; remove " + String.join(", ", settings));
             }
-            train(step, run, start, out);
-            return 0;
+            return resume(RunFolder.checkedPath(resume, "--resume"), given("--steps") ? steps : null, device, out, err);
         }
-    }
-
-    private static String require(String v, String what) {
-        if (v == null) {
-            throw new IllegalArgumentException("missing " + what);
+        if (this.out == null) {
+            throw new IllegalArgumentException("missing --out RUN (the folder to write)");
         }
-        return v;
-    }
-
-    /** Defaults for the mixture, then every other option as a config field (--lr sets both rates, --depth both depths). */
-    static TrainConfig configFrom(Options o) {
-        String data = require(o.take("data"), "--data ring8|grid25");
-        Mixture.named(data);
-        TrainConfig c = TrainConfig.defaults(data);
-        String lr = o.take("lr");
-        if (lr != null) {
-            c = c.with("lr_g", lr).with("lr_d", lr);
-        }
-        String depth = o.take("depth");
-        if (depth != null) {
-            c = c.with("depth_g", depth).with("depth_d", depth);
-        }
-        for (Map.Entry<String, String> e : new ArrayList<>(o.rest().entrySet())) {
-            String key = e.getKey().replace('-', '_');
-            if (key.equals("format_version") || key.equals("data") || !c.toMap().containsKey(key)) {
-                throw new IllegalArgumentException("unknown option --" + e.getKey());
-            }
-            c = c.with(key, e.getValue());
-        }
-        return c;
-    }
-
-    private static void prepareFolder(Path run, boolean force) throws IOException {
-        if (Files.exists(run)) {
-            if (!Files.isDirectory(run)) {
-                throw new IllegalArgumentException(run + " exists and is not a folder");
-            }
-            boolean empty;
-            try (var s = Files.list(run)) {
-                empty = s.findAny().isEmpty();
-            }
-            if (!empty && !force) {
-                throw new IllegalArgumentException(run + " already holds a run: use --resume " + run + " to continue it, or --force to"
-                        + " replace it");
-            }
-            if (!empty) {
-                for (String f : List.of("config.json", "log.csv", "checkpoint.bin", "checkpoint.bin.tmp", "samples.csv", "samples.png",
-                        "metrics.json")) {
-                    Files.deleteIfExists(run.resolve(f));
+        Path run = RunFolder.checkedPath(this.out, "--out");
+        // Everything is validated before any file is touched: options, the folder, the device, the networks.
+        TrainConfig config = network.config(null, steps, logEvery, checkpointEvery);
+        checkNewRunFolder(run, force);
+        try (Device device = DeviceChoice.open(this.device)) {
+            checkMemory(device, config);
+            try (AdversarialStep step = new AdversarialStep(device, config, true)) {
+                boolean created = !Files.exists(run);
+                try {
+                    Files.createDirectories(run);
+                } catch (IOException e) {
+                    throw FileError.of("create the run folder", run, e, "");
                 }
-                Path samples = run.resolve("samples");
-                if (Files.isDirectory(samples)) {
-                    try (var s = Files.list(samples)) {
-                        for (Path p : s.toList()) {
-                            Files.delete(p);
-                        }
+                boolean started = false;
+                try (RunFolder.Lock lock = RunFolder.lock(run)) {
+                    if (force) {
+                        RunFolder.deleteOwnFiles(run);
+                    }
+                    AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
+                    started = true;
+                    header(out, config, step, device);
+                    return train(step, run, 0, new LogHistory(List.of(), 0), out);
+                } finally {
+                    if (!started && created) {
+                        removeEmptyRun(run);
                     }
                 }
             }
         }
-        Files.createDirectories(run);
     }
 
-    private static void train(AdversarialStep step, Path run, long start, PrintStream out) throws IOException {
+    /**
+     * On the cpu device the tensors live in the Java heap: a run that cannot fit is refused at
+     * once, with what to lower, instead of failing after minutes of allocation.
+     */
+    static void checkMemory(Device device, TrainConfig config) {
+        if (device.kind() != jgan.device.DeviceKind.CPU) {
+            return;
+        }
+        long need = NetworkOptions.estimatedBytes(config), have = Runtime.getRuntime().maxMemory();
+        if (need > have * 0.8) {
+            throw new jgan.device.DeviceOutOfMemoryException(String.format(Locale.ROOT,
+                    "--batch %d, --width %d need about %,d MB; the Java heap holds %,d MB", config.batch(), config.width(),
+                    need >> 20, have >> 20));
+        }
+    }
+
+    /** A folder created for a run that never started: removed again (its lock file with it). */
+    private static void removeEmptyRun(Path run) {
+        try {
+            Files.deleteIfExists(run.resolve(RunFolder.LOCK));
+            Files.deleteIfExists(run);
+        } catch (IOException ignored) {
+            // not empty after all: leave it
+        }
+    }
+
+    private static void checkNewRunFolder(Path run, boolean force) throws IOException {
+        RunFolder.checkLayout(run);
+        if (!Files.isDirectory(run)) {
+            return;
+        }
+        boolean empty;
+        try (var s = Files.list(run)) {
+            empty = s.allMatch(p -> p.getFileName().toString().equals(RunFolder.LOCK));
+        }
+        if (empty) {
+            return;
+        }
+        if (!force) {
+            throw new IllegalArgumentException(run + " already holds " + (RunFolder.holdsRun(run) ? "a run" : "files")
+                    + ": use --resume " + run + " to continue a run, --force to replace one, or another --out folder");
+        }
+        if (!RunFolder.holdsRun(run)) {
+            throw new IllegalArgumentException(run + " is not empty and holds no jgan run (no config.json or checkpoint.bin): --force"
+                    + " replaces only a jgan run; give another --out folder");
+        }
+    }
+
+    private static void header(PrintStream out, TrainConfig config, AdversarialStep step, Device device) {
+        out.printf(Locale.ROOT, "jgan train: %s, %s loss (%s), %d steps of batch %d on %s%n", config.data(), config.loss().cliName(),
+                config.lossSettings(), config.steps(), config.batch(), device.description());
+        out.println("G: " + step.generator().describe().replace("\n", "; "));
+        out.println("D: " + step.discriminator().describe().replace("\n", "; "));
+    }
+
+    /**
+     * Continues a run from RUN/checkpoint.bin. Nothing in RUN is written until the resume is known
+     * to be consistent: the lock is taken, the checkpoint is read and checked (finite, same
+     * settings as RUN/config.json, shapes matching the networks) and log.csv is read.
+     */
+    private static int resume(Path run, Long steps, String deviceName, PrintStream out, PrintStream err) throws IOException {
+        if (!Files.isDirectory(run)) {
+            throw new IllegalArgumentException("--resume " + run + ": no such run folder");
+        }
+        RunFolder.checkLayout(run);
+        try (RunFolder.Lock lock = RunFolder.lock(run)) {
+            Path ckFile = run.resolve("checkpoint.bin");
+            Checkpoint checkpoint = Checkpoint.read(ckFile);
+            List<String> bad = TrainingCheckpoint.nonFiniteSections(checkpoint);
+            if (!bad.isEmpty()) {
+                throw new IllegalArgumentException(ckFile + " holds NaN or Inf (in " + String.join(", ", bad)
+                        + "): it cannot be resumed; start a new run (--out, or --force to replace this one)");
+            }
+            TrainConfig saved = TrainingCheckpoint.config(checkpoint);
+            checkSameSettings(run, saved);
+            TrainConfig config = steps == null ? saved // a resumed run may be extended
+                    : saved.with("steps", Integer.toString(NetworkOptions.count("--steps", steps, 1)));
+            long start = TrainingCheckpoint.step(checkpoint);
+            if (start >= config.steps()) {
+                throw new IllegalArgumentException("the run in " + run + " is already at step " + start + " of " + config.steps()
+                        + "; give --steps N with N > " + start + " to continue it");
+            }
+            LogHistory history = LogHistory.read(run.resolve("log.csv"), start, err);
+            try (Device device = DeviceChoice.open(deviceName);
+                 AdversarialStep step = new AdversarialStep(device, checked(device, config), true)) {
+                TrainingCheckpoint.restore(checkpoint, step);
+                AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
+                header(out, config, step, device);
+                out.println("resumed at step " + start);
+                return train(step, run, start, history, out);
+            }
+        }
+    }
+
+    private static TrainConfig checked(Device device, TrainConfig config) {
+        checkMemory(device, config);
+        return config;
+    }
+
+    /** Refuses a checkpoint whose settings differ from RUN/config.json (a checkpoint copied from another run), listing the differences. */
+    private static void checkSameSettings(Path run, TrainConfig saved) {
+        Path file = run.resolve("config.json");
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("--resume " + run + ": no config.json beside the checkpoint (not a jgan run folder?)");
+        }
+        Map<String, Object> onDisk;
+        try {
+            onDisk = TrainConfig.fromMap(Json.parseObject(AtomicFiles.readString(file))).toMap();
+        } catch (IllegalArgumentException | ClassCastException e) {
+            throw new IllegalArgumentException(file + " is damaged (" + e.getMessage() + "); nothing was changed");
+        }
+        Map<String, Object> inCheckpoint = saved.toMap();
+        List<String> diff = new ArrayList<>();
+        for (String key : inCheckpoint.keySet()) {
+            if (!key.equals("steps") && !inCheckpoint.get(key).equals(onDisk.get(key))) { // steps may have been extended
+                diff.add(key + ": checkpoint " + inCheckpoint.get(key) + ", config.json " + onDisk.get(key));
+            }
+        }
+        if (!diff.isEmpty()) {
+            throw new IllegalArgumentException(run.resolve("checkpoint.bin") + " does not belong to the run in " + run + " ("
+                    + String.join("; ", diff) + "): a checkpoint from another run? nothing was changed");
+        }
+    }
+
+    /** Rows of log.csv up to a checkpoint's step, and the elapsed_s the run had reached there. */
+    record LogHistory(List<String> rows, double elapsed) {
+        static final String HEADER = "step,loss_d,loss_g,d_real,d_fake,steps_per_s,elapsed_s";
+
+        /** Keeps the rows up to {@code upTo}; a torn or blank row is dropped with a warning naming the file and line. */
+        static LogHistory read(Path file, long upTo, PrintStream err) {
+            if (!Files.exists(file)) {
+                return new LogHistory(List.of(), 0);
+            }
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (java.nio.charset.CharacterCodingException e) {
+                err.println("jgan train: warning: " + file + " is not text; its rows are dropped and the log restarts");
+                return new LogHistory(List.of(), 0);
+            } catch (IOException e) {
+                throw FileError.of("read", file, e, "nothing was changed");
+            }
+            String[] lines = text.split("\n", -1);
+            List<String> rows = new ArrayList<>();
+            double elapsed = 0;
+            for (int i = 0; i < lines.length; i++) {
+                String line = lines[i].strip();
+                if (i == 0 && line.equals(HEADER)) {
+                    continue;
+                }
+                if (line.isEmpty()) {
+                    continue; // the file's last newline, or a blank line
+                }
+                String[] f = line.split(",", -1);
+                long step;
+                double rowElapsed;
+                try {
+                    if (f.length != 7) {
+                        throw new NumberFormatException();
+                    }
+                    step = Long.parseLong(f[0]);
+                    for (int k = 1; k < 7; k++) {
+                        Double.parseDouble(f[k]);
+                    }
+                    rowElapsed = Double.parseDouble(f[6]);
+                } catch (NumberFormatException e) {
+                    err.println("jgan train: warning: " + file + " line " + (i + 1) + " is torn or damaged, dropped: '"
+                            + (line.length() > 60 ? line.substring(0, 60) + "..." : line) + "'");
+                    continue;
+                }
+                if (step <= upTo) { // rows after the checkpoint are re-run
+                    rows.add(line);
+                    elapsed = Math.max(elapsed, rowElapsed);
+                }
+            }
+            return new LogHistory(rows, elapsed);
+        }
+    }
+
+    /** Which signal asked the loop to stop (0: none); set by the handlers of {@link #handleSignals}. */
+    private static final java.util.concurrent.atomic.AtomicInteger STOP = new java.util.concurrent.atomic.AtomicInteger();
+
+    private static void installSignalHandlers() {
+        for (String name : List.of("INT", "TERM")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                    if (!STOP.compareAndSet(0, sig.getNumber())) {
+                        Runtime.getRuntime().halt(128 + sig.getNumber()); // a second signal: stop now (the last checkpoint is intact)
+                    }
+                });
+            } catch (IllegalArgumentException ignored) {
+                // the JVM runs with -Xrs or the signal is reserved: the default (immediate exit) stays
+            }
+        }
+    }
+
+    /** Requests a stop as a signal would (for tests in one JVM). */
+    static void requestStop(int signal) {
+        STOP.set(signal);
+    }
+
+    private static int train(AdversarialStep step, Path run, long start, LogHistory history, PrintStream out) throws IOException {
         TrainConfig c = step.config();
         Path log = run.resolve("log.csv");
         List<String> rows = new ArrayList<>();
-        if (start > 0 && Files.exists(log)) { // keep the rows up to the checkpoint, drop what came after it
-            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                if (line.startsWith("step,") || Long.parseLong(line.substring(0, line.indexOf(','))) <= start) {
-                    rows.add(line);
-                }
-            }
+        rows.add(LogHistory.HEADER);
+        rows.addAll(history.rows());
+        AtomicFiles.write(log, String.join("\n", rows) + "\n", "");
+        STOP.set(0);
+        if (handleSignals) {
+            installSignalHandlers();
         }
-        if (rows.isEmpty()) {
-            rows.add("step,loss_d,loss_g,d_real,d_fake,steps_per_s,elapsed_s");
-        }
-        Files.write(log, rows, StandardCharsets.UTF_8);
+        Progress progress = new Progress(out, start, c.steps());
         long t0 = System.nanoTime(), tLast = t0, sLast = start;
+        long kept = start > 0 ? start : -1; // the step of the checkpoint on disk
         while (step.steps() < c.steps()) {
             step.step();
             long s = step.steps();
@@ -180,41 +368,90 @@ final class TrainCommand {
                 tLast = now;
                 sLast = s;
                 String row = String.format(Locale.ROOT, "%d,%.6g,%.6g,%.6g,%.6g,%.1f,%.1f", s, st.lossD(), st.lossG(), st.dReal(),
-                        st.dFake(), rate, (now - t0) / 1e9);
-                Files.writeString(log, row + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
-                out.printf(Locale.ROOT, "step %d/%d  %.0f steps/s  loss_D %.4f  loss_G %.4f  D(x) %.3f  D(G(z)) %.3f%n", s, c.steps(),
-                        rate, st.lossD(), st.lossG(), st.dReal(), st.dFake());
+                        st.dFake(), rate, history.elapsed() + (now - t0) / 1e9);
+                append(log, row);
+                progress.line(s, rate, String.format(Locale.ROOT, "loss_D %.4f  loss_G %.4f  D(x) %.3f  D(G(z)) %.3f", st.lossD(),
+                        st.lossG(), st.dReal(), st.dFake()));
                 if (!Float.isFinite(st.lossD()) || !Float.isFinite(st.lossG())) {
-                    throw new IllegalStateException("training diverged at step " + s + " (loss_D " + st.lossD() + ", loss_G "
-                            + st.lossG() + "); the last checkpoint in " + run + " is kept");
+                    throw diverged(run, s, "loss_D " + st.lossD() + ", loss_G " + st.lossG(), kept);
                 }
             }
+            int signal = STOP.get();
+            if (signal != 0 && !last) {
+                kept = checkpoint(step, run, kept);
+                progress.done();
+                out.println("stopped at step " + s + "; continue with --resume " + run);
+                return 128 + signal;
+            }
             if (!last && c.checkpointEvery() > 0 && s % c.checkpointEvery() == 0) {
-                TrainingCheckpoint.save(step, run.resolve("checkpoint.bin"));
+                kept = checkpoint(step, run, kept);
                 writeSamples(step, run.resolve("samples").resolve(String.format("step_%07d.csv", s)));
             }
         }
-        TrainingCheckpoint.save(step, run.resolve("checkpoint.bin"));
+        kept = checkpoint(step, run, kept);
+        progress.done();
         float[] samples = writeSamples(step, run.resolve("samples.csv"));
         Mixture m = c.mixture();
         ModeMetrics metrics = ModeMetrics.of(m, samples);
-        Files.writeString(run.resolve("metrics.json"), Json.write(metrics.toMap()));
-        Plots.samples(m, samples, c.seed()).write(run.resolve("samples.png"));
+        AtomicFiles.write(run.resolve("metrics.json"), Json.write(metrics.toMap()), "");
+        try {
+            Plots.samples(m, samples, c.seed(), c.steps()).write(run.resolve("samples.png"));
+        } catch (IllegalStateException | LinkageError e) { // no font or no java.desktop: the run is complete without its picture
+            Main.err().println("jgan train: warning: samples.png not drawn: " + e.getMessage());
+        }
         out.printf(Locale.ROOT, "done in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, metrics);
         out.println("wrote " + run.toAbsolutePath());
+        return 0;
+    }
+
+    private static void append(Path log, String row) {
+        try {
+            Files.writeString(log, row + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw FileError.of("append to", log, e, "");
+        }
+    }
+
+    /** Writes RUN/checkpoint.bin after the finite check on the device; returns the step now kept. */
+    private static long checkpoint(AdversarialStep step, Path run, long kept) {
+        long s = step.steps();
+        if (!step.stateFinite()) {
+            throw diverged(run, s, "the parameters or optimizer state hold NaN or Inf", kept);
+        }
+        TrainingCheckpoint.save(step, run.resolve("checkpoint.bin"), kept >= 0 ? "the checkpoint of step " + kept + " is intact"
+                : "no checkpoint was written yet");
+        return s;
+    }
+
+    /** Training reached NaN or Inf: exit status 1; the message says which checkpoint is kept. */
+    static final class Diverged extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        Diverged(String message) {
+            super(message);
+        }
+    }
+
+    private static Diverged diverged(Path run, long s, String what, long kept) {
+        return new Diverged("training diverged at step " + s + " (" + what + "); "
+                + (kept >= 0 ? "the checkpoint of step " + kept + " in " + run.resolve("checkpoint.bin") + " is kept"
+                : "no checkpoint was written (none existed before step " + s + ")")
+                + ": lower --lr, or change --loss");
     }
 
     /** 2,500 points from G at fixed latent draws (independent of training's), as x,y rows. */
-    static float[] writeSamples(AdversarialStep step, Path file) throws IOException {
+    static float[] writeSamples(AdversarialStep step, Path file) {
         float[] xy = step.sample(EVAL_SAMPLES);
-        Files.createDirectories(file.toAbsolutePath().getParent());
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw FileError.of("create the folder", file.toAbsolutePath().getParent(), e, "");
+        }
         StringBuilder s = new StringBuilder("x,y\n");
         for (int i = 0; i < xy.length; i += 2) {
             s.append(xy[i]).append(',').append(xy[i + 1]).append('\n');
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, s, StandardCharsets.UTF_8);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(file, s.toString(), "");
         return xy;
     }
 }

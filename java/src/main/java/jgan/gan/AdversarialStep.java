@@ -205,6 +205,24 @@ public final class AdversarialStep implements AutoCloseable {
     public record Stats(long step, float lossD, float lossG, float dReal, float dFake) {
     }
 
+    /**
+     * Whether both networks' parameters and both optimisers' moments are all finite: the
+     * finite_check kernel (jgan.kernels.Reduce) over the six tensors into one device flag, then
+     * one 4-byte read back. Called before every checkpoint, so a NaN or Inf never reaches one.
+     */
+    public boolean stateFinite() {
+        try (DeviceBuffer flag = device.allocate(4)) {
+            device.fill32(flag, 0, 1, 0);
+            for (Tensor t : new Tensor[] {generator.parameters(), optG.firstMoment(), optG.secondMoment(), discriminator.parameters(),
+                    optD.firstMoment(), optD.secondMoment()}) {
+                Reduce.finiteCheck(t, flag);
+            }
+            int[] f = new int[1];
+            device.copyToHost(flag, 0, f, 0, 1);
+            return f[0] == 0;
+        }
+    }
+
     /** The Philox offsets {latent, data} (reads the device), for checkpoints. */
     public long[] rngOffsets() {
         int[] w = new int[4];

@@ -64,6 +64,10 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         if (!(clip >= 0) || !Float.isFinite(clip)) {
             throw new IllegalArgumentException("clip must be a finite number >= 0, got " + clip);
         }
+        if (clip > 0 && loss != LossKind.WASSERSTEIN) {
+            throw new IllegalArgumentException("clip applies to the wasserstein critic only; it has no effect with the "
+                    + loss.cliName() + " loss");
+        }
         if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
             throw new IllegalArgumentException("label_smoothing must be in [0, 1), got " + labelSmoothing);
         }
@@ -80,6 +84,50 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         // (5/8) or 2e-4 (6/8) left modes out (bench/results/toy-mixtures-*.txt has the seeds).
         return new TrainConfig(data, LossKind.NON_SATURATING, 10_000, 512, 5e-4f, 1e-3f, 0.5f, 0.999f, 1, 16, 128, 3, 3,
                 Activation.RELU, 0.2f, Init.PYTORCH, 1, 0f, 0f, true, 500, 2500);
+    }
+
+    /** WGAN's weight clipping bound c (Arjovsky et al. 2017, Algorithm 1). */
+    public static final float WGAN_CLIP = 0.01f;
+    /** WGAN's critic iterations per generator iteration (Algorithm 1). */
+    public static final int WGAN_N_CRITIC = 5;
+
+    /**
+     * The defaults for a mixture and a loss. For wasserstein, WGAN's Algorithm 1 settings: weights
+     * clipped to [-0.01, 0.01] and 5 critic steps per generator step; the optimiser stays Adam but
+     * without momentum (beta1 0, beta2 0.9: the WGAN paper found momentum unstable for the clipped
+     * critic and used RMSProp, which Adam with beta1 = 0 resembles; WGAN-GP's Adam settings).
+     * Other losses: {@link #defaults(String)}.
+     */
+    public static TrainConfig defaults(String data, LossKind loss) {
+        TrainConfig d = defaults(data);
+        if (loss != LossKind.WASSERSTEIN) {
+            return new TrainConfig(d.data, loss, d.steps, d.batch, d.lrG, d.lrD, d.beta1, d.beta2, d.seed, d.latent, d.width, d.depthG,
+                    d.depthD, d.activation, d.slope, d.init, d.nCritic, d.clip, d.labelSmoothing, d.tf32, d.logEvery, d.checkpointEvery);
+        }
+        return new TrainConfig(d.data, loss, d.steps, d.batch, d.lrG, d.lrD, 0f, 0.9f, d.seed, d.latent, d.width, d.depthG, d.depthD,
+                d.activation, d.slope, d.init, WGAN_N_CRITIC, WGAN_CLIP, d.labelSmoothing, d.tf32, d.logEvery, d.checkpointEvery);
+    }
+
+    /** What the loss does beyond its name, for the run's first line (e.g. wasserstein's clipping and critic steps). */
+    public String lossSettings() {
+        String adam = String.format(Locale.ROOT, "Adam lr G %s D %s, beta1 %s, beta2 %s", lrG, lrD, beta1, beta2);
+        return switch (loss) {
+            case WASSERSTEIN -> String.format(Locale.ROOT, "critic weights clipped to +-%s, %d critic steps per G step, %s",
+                    clip, nCritic, adam);
+            default -> (nCritic > 1 ? nCritic + " D steps per G step, " : "") + adam
+                    + (labelSmoothing > 0 && loss != LossKind.HINGE ? ", real label " + (1 - labelSmoothing) : "");
+        };
+    }
+
+    /** An initialisation by name: pytorch, xavier, normal_002 (also normal-002), any case. */
+    public static Init initNamed(String name) {
+        String n = name.toUpperCase(Locale.ROOT).replace('-', '_');
+        for (Init i : Init.values()) {
+            if (i.name().equals(n)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("unknown init '" + name + "': use pytorch, xavier or normal_002");
     }
 
     private static void positive(String name, long v) {
@@ -145,7 +193,7 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
                     num(m, "beta1").floatValue(), num(m, "beta2").floatValue(), num(m, "seed").longValue(),
                     num(m, "latent").intValue(), num(m, "width").intValue(), num(m, "depth_g").intValue(),
                     num(m, "depth_d").intValue(), activationNamed(str(m, "activation")), num(m, "slope").floatValue(),
-                    Init.valueOf(str(m, "init").toUpperCase(Locale.ROOT)), num(m, "n_critic").intValue(),
+                    initNamed(str(m, "init")), num(m, "n_critic").intValue(),
                     num(m, "clip").floatValue(), num(m, "label_smoothing").floatValue(), (Boolean) need(m, "tf32"),
                     num(m, "log_every").intValue(), num(m, "checkpoint_every").intValue());
             if (!c.toMap().keySet().equals(m.keySet())) {

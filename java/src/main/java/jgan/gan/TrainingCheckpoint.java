@@ -1,6 +1,5 @@
 package jgan.gan;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,8 +38,9 @@ public final class TrainingCheckpoint {
         sections.put(net + ".adam_v", opt.secondMoment().toArray());
     }
 
-    public static void save(AdversarialStep s, Path file) throws IOException {
-        capture(s).write(file);
+    /** Writes atomically; {@code context} ends the error message if the write fails (jgan.io.FileError). */
+    public static void save(AdversarialStep s, Path file, String context) {
+        capture(s).write(file, context);
     }
 
     /** The config a checkpoint was written with. */
@@ -51,6 +51,25 @@ public final class TrainingCheckpoint {
             throw new IllegalArgumentException("checkpoint header has no config");
         }
         return TrainConfig.fromMap((Map<String, Object>) m);
+    }
+
+    /** The sections holding a NaN or an Inf (empty when the checkpoint is finite throughout). */
+    public static java.util.List<String> nonFiniteSections(Checkpoint c) {
+        java.util.List<String> bad = new java.util.ArrayList<>();
+        for (Map.Entry<String, float[]> e : c.sections().entrySet()) {
+            for (float v : e.getValue()) {
+                if (!Float.isFinite(v)) {
+                    bad.add(e.getKey());
+                    break;
+                }
+            }
+        }
+        return bad;
+    }
+
+    /** The step a checkpoint was written at. */
+    public static long step(Checkpoint c) {
+        return number(c, "step").longValue();
     }
 
     /** Loads the checkpoint's state into a step built with the same shapes (sizes are checked). */

@@ -4,14 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -77,40 +72,25 @@ public record Checkpoint(Map<String, Object> header, Map<String, float[]> sectio
         }
     }
 
-    /** Writes atomically (see the class comment). */
-    public void write(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.wrap(toBytes());
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true); // the rename itself reaches the disk
-        } catch (IOException ignored) {
-            // some file systems cannot open a folder for reading; the rename is still atomic
-        }
+    /** Writes atomically (see the class comment); a failure leaves the previous file and no .tmp. */
+    public void write(Path file) {
+        write(file, "");
+    }
+
+    /** As {@link #write(Path)}; {@code context} ends the error message (e.g. "the checkpoint of step 2500 is intact"). */
+    public void write(Path file, String context) {
+        AtomicFiles.write(file, toBytes(), context);
     }
 
     /** Reads and checks a checkpoint; the error says what is wrong with the file. */
-    public static Checkpoint read(Path file) throws IOException {
-        byte[] all;
-        try {
-            all = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+    public static Checkpoint read(Path file) {
+        if (!Files.exists(file)) {
             throw new IllegalArgumentException("no checkpoint at " + file);
         }
-        return fromBytes(all, file.toString());
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + " is a folder, not a checkpoint");
+        }
+        return fromBytes(AtomicFiles.readBytes(file), file.toString());
     }
 
     public static Checkpoint fromBytes(byte[] all, String name) {

@@ -1,97 +1,51 @@
 package jgan.io;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import com.google.gson.Strictness;
+import com.google.gson.ToNumberPolicy;
+
 /**
- * The little JSON jgan writes and reads (config.json, metrics.json, checkpoint headers): objects,
- * arrays, strings, numbers, booleans and null. Numbers read back as Long when integral, else
- * Double. Errors name the position.
+ * The JSON jgan writes and reads (config.json, metrics.json, checkpoint headers), through Gson:
+ * objects keep their key order, numbers read back as Long when integral and Double otherwise
+ * (Gson's LONG_OR_DOUBLE policy, as jgan's earlier hand-written reader did, so files written
+ * before Gson read the same), NaN and Inf are refused, and duplicate keys or trailing text are
+ * errors.
  */
 public final class Json {
+    private static final Gson WRITER = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create();
+    private static final Gson READER = new GsonBuilder().setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE)
+            .setStrictness(Strictness.STRICT).create();
+
     private Json() {
     }
 
-    /** Pretty-printed, two-space indented, keys in map order. */
+    /** Pretty-printed, two-space indented, keys in map order, ending in a newline. */
     public static String write(Object value) {
-        StringBuilder s = new StringBuilder();
-        write(s, value, 0);
-        return s.append('\n').toString();
-    }
-
-    private static void write(StringBuilder s, Object v, int indent) {
-        if (v == null) {
-            s.append("null");
-        } else if (v instanceof String str) {
-            quote(s, str);
-        } else if (v instanceof Float f) {
-            if (!Float.isFinite(f)) {
-                throw new IllegalArgumentException("JSON cannot hold " + f);
-            }
-            s.append(f);
-        } else if (v instanceof Double d) {
-            if (!Double.isFinite(d)) {
-                throw new IllegalArgumentException("JSON cannot hold " + d);
-            }
-            s.append(d);
-        } else if (v instanceof Number || v instanceof Boolean) {
-            s.append(v);
-        } else if (v instanceof Map<?, ?> m) {
-            s.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                s.append(first ? "\n" : ",\n").append("  ".repeat(indent + 1));
-                quote(s, String.valueOf(e.getKey()));
-                s.append(": ");
-                write(s, e.getValue(), indent + 1);
-                first = false;
-            }
-            s.append(first ? "}" : "\n" + "  ".repeat(indent) + "}");
-        } else if (v instanceof List<?> l) {
-            s.append('[');
-            for (int i = 0; i < l.size(); i++) {
-                s.append(i == 0 ? "" : ", ");
-                write(s, l.get(i), indent + 1);
-            }
-            s.append(']');
-        } else {
-            throw new IllegalArgumentException("JSON cannot hold a " + v.getClass().getSimpleName());
+        try {
+            return WRITER.toJson(value) + "\n";
+        } catch (IllegalArgumentException e) { // NaN or Inf
+            throw new IllegalArgumentException("JSON cannot hold " + e.getMessage(), e);
         }
     }
 
-    private static void quote(StringBuilder s, String str) {
-        s.append('"');
-        for (char c : str.toCharArray()) {
-            switch (c) {
-                case '"' -> s.append("\\\"");
-                case '\\' -> s.append("\\\\");
-                case '\n' -> s.append("\\n");
-                case '\r' -> s.append("\\r");
-                case '\t' -> s.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        s.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        s.append(c);
-                    }
-                }
-            }
-        }
-        s.append('"');
-    }
-
-    /** Parses one JSON value (the whole text). */
+    /** Parses one JSON value (the whole text); the error says where it is malformed. */
     public static Object parse(String text) {
-        Parser p = new Parser(text);
-        p.space();
-        Object v = p.value();
-        p.space();
-        if (p.i != text.length()) {
-            throw p.error("unexpected text after the value");
+        try {
+            Object v = READER.fromJson(text, Object.class);
+            if (v == null && text.isBlank()) {
+                throw new IllegalArgumentException("bad JSON: the text is empty");
+            }
+            return v;
+        } catch (JsonParseException | IllegalStateException e) {
+            String m = e.getMessage() == null ? e.toString() : e.getMessage();
+            int see = m.indexOf("\nSee https://");
+            m = (see > 0 ? m.substring(0, see) : m).replaceAll("(?:[a-z]+\\.)+[A-Z]\\w*(?:Exception|Error): ", "");
+            throw new IllegalArgumentException("bad JSON: " + m, e);
         }
-        return v;
     }
 
     /** Parses a JSON object. */
@@ -102,152 +56,5 @@ public final class Json {
             throw new IllegalArgumentException("expected a JSON object");
         }
         return (Map<String, Object>) v;
-    }
-
-    private static final class Parser {
-        final String t;
-        int i;
-
-        Parser(String t) {
-            this.t = t;
-        }
-
-        IllegalArgumentException error(String what) {
-            return new IllegalArgumentException("bad JSON at character " + i + ": " + what);
-        }
-
-        void space() {
-            while (i < t.length() && Character.isWhitespace(t.charAt(i))) {
-                i++;
-            }
-        }
-
-        char peek() {
-            if (i >= t.length()) {
-                throw error("unexpected end");
-            }
-            return t.charAt(i);
-        }
-
-        void expect(char c) {
-            if (peek() != c) {
-                throw error("expected '" + c + "'");
-            }
-            i++;
-        }
-
-        Object value() {
-            char c = peek();
-            if (c == '{') {
-                Map<String, Object> m = new LinkedHashMap<>();
-                i++;
-                space();
-                if (peek() == '}') {
-                    i++;
-                    return m;
-                }
-                while (true) {
-                    space();
-                    String key = string();
-                    space();
-                    expect(':');
-                    space();
-                    if (m.put(key, value()) != null) {
-                        throw error("duplicate key '" + key + "'");
-                    }
-                    space();
-                    if (peek() == ',') {
-                        i++;
-                    } else {
-                        expect('}');
-                        return m;
-                    }
-                }
-            }
-            if (c == '[') {
-                List<Object> l = new ArrayList<>();
-                i++;
-                space();
-                if (peek() == ']') {
-                    i++;
-                    return l;
-                }
-                while (true) {
-                    space();
-                    l.add(value());
-                    space();
-                    if (peek() == ',') {
-                        i++;
-                    } else {
-                        expect(']');
-                        return l;
-                    }
-                }
-            }
-            if (c == '"') {
-                return string();
-            }
-            if (t.startsWith("true", i)) {
-                i += 4;
-                return Boolean.TRUE;
-            }
-            if (t.startsWith("false", i)) {
-                i += 5;
-                return Boolean.FALSE;
-            }
-            if (t.startsWith("null", i)) {
-                i += 4;
-                return null;
-            }
-            int start = i;
-            while (i < t.length() && "+-0123456789.eE".indexOf(t.charAt(i)) >= 0) {
-                i++;
-            }
-            String num = t.substring(start, i);
-            if (num.isEmpty()) {
-                throw error("unexpected '" + c + "'");
-            }
-            try {
-                if (num.matches("-?\\d+")) {
-                    return Long.parseLong(num);
-                }
-                return Double.parseDouble(num);
-            } catch (NumberFormatException e) {
-                throw error("bad number '" + num + "'");
-            }
-        }
-
-        String string() {
-            expect('"');
-            StringBuilder s = new StringBuilder();
-            while (true) {
-                char c = peek();
-                i++;
-                if (c == '"') {
-                    return s.toString();
-                }
-                if (c == '\\') {
-                    char e = peek();
-                    i++;
-                    switch (e) {
-                        case 'n' -> s.append('\n');
-                        case 't' -> s.append('\t');
-                        case 'r' -> s.append('\r');
-                        case 'b' -> s.append('\b');
-                        case 'f' -> s.append('\f');
-                        case 'u' -> {
-                            if (i + 4 > t.length()) {
-                                throw error("short \\u escape");
-                            }
-                            s.append((char) Integer.parseInt(t.substring(i, i + 4), 16));
-                            i += 4;
-                        }
-                        default -> s.append(e);
-                    }
-                } else {
-                    s.append(c);
-                }
-            }
-        }
     }
 }

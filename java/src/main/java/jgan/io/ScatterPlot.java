@@ -1,121 +1,79 @@
 package jgan.io;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
+import java.awt.Color;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
+import java.util.Arrays;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * A scatter plot of 2-D points as a PNG, drawn and encoded here (java.base only: the GPU bundle's
- * runtime has no java.desktop). Layers are drawn in order, each a colour and a dot size; a light
- * grid marks the unit steps.
+ * A scatter plot of 2-D point sets as a PNG, drawn by XChart: a title, both axes with ticks and
+ * labels, a legend naming each set, the same range on both axes. Runs headless
+ * (java.awt.headless=true is set if nothing set it) and needs java.desktop and one physical font
+ * (e.g. Debian's fonts-dejavu-core): without a font the error says so.
  */
 public final class ScatterPlot {
-    private final int size;
-    private final double lo;
-    private final double hi;
-    private final byte[] rgb;
+    private final XYChart chart;
 
-    /** A square plot of {@code size} pixels showing [lo, hi] on both axes. */
-    public ScatterPlot(int size, double lo, double hi) {
-        if (size < 16 || !(hi > lo)) {
+    /** A square plot of {@code size} pixels showing [lo, hi] on both axes, titled {@code title}. */
+    public ScatterPlot(String title, int size, double lo, double hi) {
+        if (size < 100 || !(hi > lo) || !Double.isFinite(lo) || !Double.isFinite(hi)) {
             throw new IllegalArgumentException("plot of " + size + " px over [" + lo + ", " + hi + "]");
         }
-        this.size = size;
-        this.lo = lo;
-        this.hi = hi;
-        this.rgb = new byte[3 * size * size];
-        java.util.Arrays.fill(rgb, (byte) 255);
-        for (long g = (long) Math.ceil(lo); g <= hi; g++) { // grid lines at integers
-            int p = pixel(g);
-            int shade = g == 0 ? 200 : 232;
-            for (int i = 0; i < size; i++) {
-                set(p, i, shade, shade, shade);
-                set(i, size - 1 - p, shade, shade, shade);
-            }
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
         }
-    }
-
-    private int pixel(double v) {
-        return (int) Math.round((v - lo) / (hi - lo) * (size - 1));
-    }
-
-    private void set(int x, int y, int r, int g, int b) {
-        if (x < 0 || y < 0 || x >= size || y >= size) {
-            return;
+        try {
+            chart = new XYChartBuilder().width(size).height(size).title(title).xAxisTitle("x").yAxisTitle("y").build();
+        } catch (Error | RuntimeException e) { // fontconfig without a font, or no java.desktop: say what is missing
+            throw new IllegalStateException("cannot draw the plot (" + e + "): it needs the java.desktop module and a font"
+                    + " (Debian: apt-get install fonts-dejavu-core)", e);
         }
-        int i = 3 * (y * size + x);
-        rgb[i] = (byte) r;
-        rgb[i + 1] = (byte) g;
-        rgb[i + 2] = (byte) b;
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setPlotGridLinesColor(new Color(0xe6e6e6));
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setXAxisMin(lo).setXAxisMax(hi).setYAxisMin(lo).setYAxisMax(hi);
+        chart.getStyler().setAntiAlias(true);
     }
 
-    /** Draws points given as x0, y0, x1, y1, ... in colour 0xRRGGBB, as dots of {@code dot} pixels. */
-    public ScatterPlot points(float[] xy, int color, int dot) {
-        int r = color >> 16 & 255, g = color >> 8 & 255, b = color & 255;
+    /** Adds the points x0, y0, x1, y1, ... (non-finite ones left out) as a series named {@code name} in colour 0xRRGGBB. */
+    public ScatterPlot points(String name, float[] xy, int color) {
+        double[] x = new double[xy.length / 2], y = new double[xy.length / 2];
+        int n = 0;
         for (int i = 0; i + 1 < xy.length; i += 2) {
-            if (!Float.isFinite(xy[i]) || !Float.isFinite(xy[i + 1])) {
-                continue;
-            }
-            int px = pixel(xy[i]), py = size - 1 - pixel(xy[i + 1]);
-            for (int dx = 0; dx < dot; dx++) {
-                for (int dy = 0; dy < dot; dy++) {
-                    set(px + dx - dot / 2, py + dy - dot / 2, r, g, b);
-                }
+            if (Float.isFinite(xy[i]) && Float.isFinite(xy[i + 1])) {
+                x[n] = xy[i];
+                y[n++] = xy[i + 1];
             }
         }
+        if (n == 0) {
+            return this; // nothing to show (e.g. all NaN): the legend leaves it out
+        }
+        XYSeries series = chart.addSeries(name + " (" + n + ")", Arrays.copyOf(x, n), Arrays.copyOf(y, n));
+        series.setMarker(SeriesMarkers.CIRCLE);
+        series.setMarkerColor(new Color(color));
         return this;
     }
 
+    /** The PNG's bytes. */
     public byte[] png() {
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-            ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
-            DataOutputStream h = new DataOutputStream(ihdr);
-            h.writeInt(size);
-            h.writeInt(size);
-            h.write(new byte[] {8, 2, 0, 0, 0}); // 8-bit RGB, deflate, no filter method, no interlace
-            chunk(out, "IHDR", ihdr.toByteArray());
-            byte[] raw = new byte[size * (1 + 3 * size)];
-            for (int y = 0; y < size; y++) {
-                raw[y * (1 + 3 * size)] = 0; // filter: none
-                System.arraycopy(rgb, 3 * size * y, raw, y * (1 + 3 * size) + 1, 3 * size);
-            }
-            Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
-            deflater.setInput(raw);
-            deflater.finish();
-            ByteArrayOutputStream z = new ByteArrayOutputStream();
-            byte[] buf = new byte[1 << 16];
-            while (!deflater.finished()) {
-                z.write(buf, 0, deflater.deflate(buf));
-            }
-            deflater.end();
-            chunk(out, "IDAT", z.toByteArray());
-            chunk(out, "IEND", new byte[0]);
-            return out.toByteArray();
+            return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
         } catch (IOException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("cannot encode the plot as PNG: " + e.getMessage(), e);
         }
     }
 
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) throws IOException {
-        DataOutputStream d = new DataOutputStream(out);
-        d.writeInt(data.length);
-        byte[] t = type.getBytes(StandardCharsets.US_ASCII);
-        d.write(t);
-        d.write(data);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        d.writeInt((int) crc.getValue());
-    }
-
-    public void write(Path file) throws IOException {
-        Files.write(file, png());
+    /** Writes the PNG atomically (jgan.io.AtomicFiles). */
+    public void write(Path file) {
+        AtomicFiles.write(file, png(), "");
     }
 }

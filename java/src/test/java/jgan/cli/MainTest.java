@@ -41,6 +41,6 @@ class MainTest {
     void unknownCommandFailsWithUsage() {
         assertEquals(2, run("frobnicate"));
         String e = err.toString(StandardCharsets.UTF_8);
-        assertTrue(e.contains("unknown command 'frobnicate'") && e.contains("usage: jgan"), e);
+        assertTrue(e.contains("unknown command 'frobnicate'") && e.contains("Usage: jgan"), e);
     }
 }

@@ -1,0 +1,192 @@
+package jgan.cli;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import jgan.io.FileError;
+
+/**
+ * A run folder: its layout (which names jgan writes, as files or folders), the exclusive lock
+ * held while a command writes into it, and the clean-up of {@code --force}.
+ *
+ * <pre>
+ *   RUN/.lock              held (FileChannel.tryLock) by the command writing the run; holds its pid
+ *   RUN/config.json        RUN/log.csv        RUN/checkpoint.bin      RUN/samples.csv
+ *   RUN/samples.png        RUN/metrics.json   RUN/samples/step_NNNNNNN.csv
+ * </pre>
+ */
+final class RunFolder {
+    static final String LOCK = ".lock";
+    /** The files jgan writes at the top of a run folder (their .tmp siblings too). */
+    static final List<String> FILES = List.of("config.json", "log.csv", "checkpoint.bin", "samples.csv", "samples.png", "metrics.json");
+    static final String SAMPLES = "samples";
+    private static final Pattern STEP_SAMPLES = Pattern.compile("step_\\d+\\.csv(\\.tmp)?");
+
+    private RunFolder() {
+    }
+
+    /** Refuses a path that is empty or names a root, the home folder or the current folder's ancestors. */
+    static Path checkedPath(String name, String option) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException(option + " needs a folder name, got an empty one");
+        }
+        Path p = Path.of(name);
+        Path abs = p.toAbsolutePath().normalize();
+        Path home = Path.of(System.getProperty("user.home", "/")).toAbsolutePath().normalize();
+        Path cwd = Path.of("").toAbsolutePath().normalize();
+        if (abs.getNameCount() == 0 || abs.equals(home) || cwd.startsWith(abs)) {
+            throw new IllegalArgumentException(option + " " + name + " is " + abs + ": give a folder of its own for the run (e.g. runs/ring8)");
+        }
+        return p;
+    }
+
+    /** Whether the folder holds a jgan run (a config.json or a checkpoint.bin). */
+    static boolean holdsRun(Path run) {
+        return Files.isRegularFile(run.resolve("config.json")) || Files.isRegularFile(run.resolve("checkpoint.bin"));
+    }
+
+    /**
+     * Refuses a layout jgan could not write into, before anything is written: a file where the
+     * run folder or samples/ should be, a folder where one of jgan's files should be.
+     */
+    static void checkLayout(Path run) {
+        if (Files.exists(run) && !Files.isDirectory(run)) {
+            throw new IllegalArgumentException(run + " exists and is not a folder");
+        }
+        for (String f : FILES) {
+            if (Files.isDirectory(run.resolve(f))) {
+                throw new IllegalArgumentException(run.resolve(f) + " is a folder where jgan writes a file: move it away first");
+            }
+        }
+        Path samples = run.resolve(SAMPLES);
+        if (Files.exists(samples) && !Files.isDirectory(samples)) {
+            throw new IllegalArgumentException(samples + " is a file where jgan writes a folder (samples at every checkpoint): move it"
+                    + " away first");
+        }
+    }
+
+    /** What {@code --force} would delete: jgan's own files only (nothing else in the folder). */
+    static List<Path> ownFiles(Path run) throws IOException {
+        List<Path> own = new ArrayList<>();
+        for (String f : FILES) {
+            for (Path p : List.of(run.resolve(f), run.resolve(f + ".tmp"))) {
+                if (Files.isRegularFile(p)) {
+                    own.add(p);
+                }
+            }
+        }
+        Path samples = run.resolve(SAMPLES);
+        if (Files.isDirectory(samples)) {
+            try (var s = Files.list(samples)) {
+                for (Path p : s.toList()) {
+                    if (Files.isRegularFile(p) && STEP_SAMPLES.matcher(p.getFileName().toString()).matches()) {
+                        own.add(p);
+                    }
+                }
+            }
+        }
+        return own;
+    }
+
+    /** Deletes jgan's own files (and samples/ when that leaves it empty). */
+    static void deleteOwnFiles(Path run) {
+        try {
+            for (Path p : ownFiles(run)) {
+                Files.deleteIfExists(p);
+            }
+            Path samples = run.resolve(SAMPLES);
+            if (Files.isDirectory(samples)) {
+                try (var s = Files.list(samples)) {
+                    if (s.findAny().isEmpty()) {
+                        Files.delete(samples);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw FileError.of("clear the old run in", run, e, "");
+        }
+    }
+
+    /** The exclusive lock on RUN/.lock, held for the life of a writing command. */
+    static final class Lock implements AutoCloseable {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private Lock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        @Override
+        public void close() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException ignored) {
+                // closing the channel releases the lock in any case
+            }
+        }
+    }
+
+    /** Takes RUN/.lock or refuses, naming the process that holds it. The folder must exist. */
+    static Lock lock(Path run) {
+        Path file = run.resolve(LOCK);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw FileError.of("create the lock file", file, e, "");
+        }
+        FileLock l;
+        try {
+            l = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null; // held by this very process
+        } catch (IOException e) {
+            close(ch);
+            throw FileError.of("lock", file, e, "");
+        }
+        if (l == null) {
+            String holder = holder(file);
+            close(ch);
+            throw new IllegalStateException(run + " is in use by another jgan command (" + holder + ", lock " + file
+                    + "): wait for it to finish or stop it first");
+        }
+        try {
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            ch.force(false);
+        } catch (IOException e) {
+            close(ch);
+            throw FileError.of("write", file, e, "");
+        }
+        return new Lock(ch, l);
+    }
+
+    private static String holder(Path file) {
+        try {
+            String s = Files.readString(file, StandardCharsets.US_ASCII).trim();
+            return s.isEmpty() ? "pid unknown" : s;
+        } catch (IOException e) {
+            return "pid unknown";
+        }
+    }
+
+    private static void close(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // nothing was written
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package jgan.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code ./jgan} launcher (issue 7 items 10 and 15), run on a copy of itself with a fake
+ * {@code mvn} (slow, writes the jar) and a fake {@code java} (prints its arguments), so no real
+ * build happens.
+ */
+class LauncherTest {
+    @TempDir
+    Path dir;
+
+    private Path root;
+    private Path bin;
+
+    private void setUp(double buildSeconds) throws IOException {
+        Path script = Path.of(System.getProperty("basedir", "."), "..", "jgan").normalize();
+        root = dir.resolve("repo");
+        for (String d : List.of("java/src/main", "kernels", "native")) {
+            Files.createDirectories(root.resolve(d));
+        }
+        Files.writeString(root.resolve("java/src/main/A.java"), "class A {}");
+        Files.writeString(root.resolve("java/pom.xml"), "<project/>");
+        Files.writeString(root.resolve("pom.xml"), "<project/>");
+        Files.copy(script, root.resolve("jgan"));
+        bin = dir.resolve("bin");
+        Files.createDirectories(bin);
+        // mvn: counts its runs, takes a while, then writes the jar where the launcher looks for it
+        script(bin.resolve("mvn"), "#!/usr/bin/env bash\necho x >> '" + dir.resolve("builds") + "'\necho '[INFO] --- exec:3.5.0:exec"
+                + " (build-kernels) @ jgan ---'\nsleep " + buildSeconds + "\nmkdir -p java/target\necho jar > java/target/jgan-0.1.jar\n");
+        script(bin.resolve("java"), "#!/usr/bin/env bash\necho \"java $*\"\n");
+        script(root.resolve("jgan"), Files.readString(root.resolve("jgan")));
+    }
+
+    private static void script(Path p, String text) throws IOException {
+        Files.writeString(p, text);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private Process launch(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(root.resolve("jgan").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().put("JGAN_JAVA_OPTS", "-Xmx1g");
+        pb.environment().put("JGAN_PROGRESS_EVERY", "1");
+        return pb.start();
+    }
+
+    private static String finish(Process p) throws Exception {
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher finishes");
+        return new String(p.getInputStream().readAllBytes());
+    }
+
+    @Test
+    void twoLaunchesRacingTheFirstBuildBothRunAndBuildOnce() throws Exception {
+        setUp(1.5);
+        Process a = launch("info"), b = launch("train", "--help");
+        String outA = finish(a), outB = finish(b);
+        assertEquals(0, a.exitValue(), outA);
+        assertEquals(0, b.exitValue(), outB);
+        assertTrue(outA.contains("java -Djava.awt.headless=true -Xmx1g -jar " + root.resolve("java/target/jgan-0.1.jar") + " info"), outA);
+        assertTrue(outB.contains(" train --help"), outB);
+        assertEquals(1, Files.readAllLines(dir.resolve("builds")).size(), "one build for both: " + outA + outB);
+    }
+
+    @Test
+    void aLongBuildShowsProgressWithElapsedTime() throws Exception {
+        setUp(3.5); // past the first progress lines, one a second here (output is not a terminal)
+        Process a = launch("info");
+        String out = finish(a);
+        assertEquals(0, a.exitValue(), out);
+        assertTrue(out.matches("(?s).*jgan: still building, [1-9] s: exec \\(build-kernels\\).*"), out);
+        assertTrue(out.contains("jgan: built in "), out);
+    }
+}
