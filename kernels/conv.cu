@@ -32,11 +32,18 @@
 // each output row meets 2 taps, of which the first and last row lose one, so the fraction is
 // (1 - 1/(2*Pin))^2: 77% for 4->8, 88% for 8->16, 94% for 16->32, 97% for 32->64 — against
 // 25% (1/(sh*sw)) for a dgrad over all R*S taps or a zero-stuffed transposed convolution.
+// The exception is a mirror with P = Q = 1 (DCGAN-64's first layer, 1x1 -> 4x4, stride 1): each
+// output pixel meets one of the R*S taps, so this GEMM would do 1/16 useful MACs; without bias
+// and activation (DCGAN's case: BN follows) ConvTranspose2d runs it as the dense GEMM
+// y[N, R*S*C] = x[N, K] w[K, R*S*C] instead (dense_backward_data, 100% useful).
 //
 // wgrad's Kg = N*P*Q is long and its output small: split-K on grid.z, in chunks of whole
 // K-tiles chosen by the Java face from the problem alone; each split writes its partial tile to
 // a workspace [splits][K][RSC] (+ [splits][K] for db) and conv2d_wgrad_reduce sums the splits in
 // index order. No float atomics: bits are identical run to run and independent of the GPU.
+//
+// conv2d_channel_sums is ConvTranspose2d's bias gradient (per output channel over N*H*W: a sum
+// no GEMM of the three passes forms), split over rows the same way.
 //
 // Narrow GEMM-N path (conv2d_fprop_narrow for K <= 4, conv2d_dgrad_narrow for C <= 4: D's final
 // 4x4 logit, G's RGB/grey output): a 64-wide tile would compute 60+ columns of nothing. One
@@ -54,10 +61,12 @@
 //   conv2d_wgrad_reduce    32   0          8          100%          (memory-bound, one pass)
 //   conv2d_fprop_narrow    32   0          8          100%          (memory-bound)
 //   conv2d_dgrad_narrow    31   0          8          100%          (memory-bound)
+//   conv2d_channel_sums    32   1,056 B    8          100%          (memory-bound; convT's bias gradient)
 // No spills and no local memory on sm_75/80/86/89/90/100/120 (the build's table has all). The
 // tiled kernels keep 16 accumulators, 8 prefetch registers and the iterators' per-row offsets
-// live; 16 warps per SM with the register double buffer cover the global latency for these
-// tile sizes (__launch_bounds__(256, 3) was tried: it spills). Expected bound: compute for every
+// live, so 2 blocks (16 warps) per SM: the register prefetch of the next K-tile is what hides
+// the global latency (__launch_bounds__(256, 3) was tried: it spills; a 3-stage cp.async
+// pipeline is the next step, to be measured on a GPU). Expected bound: compute for every
 // DCGAN layer except those with C or K of 1-3 (the narrow kernels, memory-bound there).
 #include "implicit_gemm.cuh"
 
