@@ -205,7 +205,11 @@ class CpuDeviceTest {
     @Test
     void kernelsAreTheOpsNotTheCudaSemanticsChecks() throws IOException {
         Set<String> ops = KernelCatalogueTest.builtKernels().stream()
-                .filter(k -> !k.startsWith("check_") && !k.startsWith("broken_")).collect(Collectors.toCollection(TreeSet::new));
+                .filter(k -> !k.startsWith("check_") && !k.startsWith("broken_"))
+                // issue 6: the convolution kernels' CPU bodies come from the CPU-path branch; until it is merged the
+                // conv conformance tests skip the cpu device (remove this line when the bodies land)
+                .filter(k -> !k.startsWith("conv2d_"))
+                .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(ops, new TreeSet<>(dev.kernelNames()));
         assertFalse(dev.hasKernel("check_warp_intrinsics"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
