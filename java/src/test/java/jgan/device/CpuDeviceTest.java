@@ -66,7 +66,10 @@ class CpuDeviceTest {
         assertEquals("cpu", dev.kind().label());
         assertEquals(2, dev.threads());
         String d = dev.description();
-        assertTrue(d.startsWith("CPU (2 threads, BLAS: dev.ludovic.netlib.blas.") && d.endsWith(dev.blasImplementation() + ")"), d);
+        assertEquals("CPU (2 threads, BLAS: " + dev.blasDescription() + ")", d);
+        // the bundled OpenBLAS loads on linux-x86_64 with no system package (else the fallback says why)
+        assertTrue(dev.bundledOpenBlas(), d);
+        assertTrue(dev.blasDescription().matches("OpenBLAS \\d+\\.\\d+\\.\\d+ \\(bundled, 1 thread per call\\)"), d);
     }
 
     @Test

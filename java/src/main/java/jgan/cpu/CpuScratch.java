@@ -1,0 +1,39 @@
+package jgan.cpu;
+
+/**
+ * Float arrays reused from launch to launch, so that a training step allocates nothing once the
+ * first step has sized them (a device runs one launch at a time). Each array only grows; its
+ * contents are not kept between launches.
+ */
+final class CpuScratch {
+    private final float[][] arrays = new float[6][0];
+
+    float[] a(long n) {
+        return get(0, n);
+    }
+
+    float[] b(long n) {
+        return get(1, n);
+    }
+
+    float[] c(long n) {
+        return get(2, n);
+    }
+
+    float[] d(long n) {
+        return get(3, n);
+    }
+
+    /** Scratch array {@code i} (0 .. 5) with at least {@code n} floats. */
+    float[] get(int i, long n) {
+        float[] s = arrays[i];
+        if (s.length < n) {
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("cpu: a scratch operand of " + n + " floats exceeds a Java array");
+            }
+            s = new float[(int) Math.max(n, Math.min(Integer.MAX_VALUE - 8, s.length * 3L / 2))];
+            arrays[i] = s;
+        }
+        return s;
+    }
+}
