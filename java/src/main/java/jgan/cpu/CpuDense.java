@@ -77,6 +77,16 @@ final class CpuDense {
         }
     }
 
+    /** act' from the activation's output y, in float as the kernels' activation_grad (conv.cu, batch_norm.cu). */
+    static float grad(float y, int act, float slope) {
+        switch (act) {
+            case 1: return y > 0f ? 1f : 0f;
+            case 2: return y > 0f ? 1f : slope;
+            case 3: return 1f - y * y;
+            default: return 1f;
+        }
+    }
+
     /**
      * Rows of the result per task: the work's share by TASK_FMAS, MIN_ROWS and MAX_TASKS, a
      * multiple of 16. A function of the shape alone: the thread count only decides which thread

@@ -79,6 +79,27 @@ public final class CpuKernels {
                 c -> CpuRandom.philoxNormal(c, getI64(c.ptr(3, 2))));
         def("mixture_sample", "float* out, int n, const float* centers, int modes, float stddev, long long seed, "
                 + "const long long* offset", CpuRandom::mixtureSample);
+        // kernels/batch_norm.cu (CpuBatchNorm)
+        def("batch_norm_stats", "const float* x, float* partials, int rows, int channels",
+                CpuBatchNorm::stats);
+        def("batch_norm_finalize", "const float* partials, float* mean, float* invstd, float* running_mean, float* running_var, "
+                + "int num_partials, int channels, float momentum, float eps",
+                CpuBatchNorm::finalizeStats);
+        def("batch_norm_forward_train", "const float* x, const float* mean, const float* invstd, const float* gamma, const float* beta, "
+                + "float* y, int rows, int channels, int act, float slope",
+                CpuBatchNorm::forwardTrain);
+        def("batch_norm_forward_eval", "const float* x, const float* running_mean, const float* running_var, const float* gamma, "
+                + "const float* beta, float* y, int rows, int channels, float eps, int act, float slope",
+                CpuBatchNorm::forwardEval);
+        def("batch_norm_backward_reduce", "const float* dy, const float* y, const float* x, const float* mean, const float* invstd, "
+                + "float* partials, int rows, int channels, int act, float slope",
+                CpuBatchNorm::backwardReduce);
+        def("batch_norm_backward_finalize", "const float* partials, float* sums, float* dgamma, float* dbeta, int num_partials, "
+                + "int channels, int accumulate",
+                CpuBatchNorm::backwardFinalize);
+        def("batch_norm_backward_data", "const float* dy, const float* y, const float* x, const float* mean, const float* invstd, "
+                + "const float* gamma, const float* sums, float* dx, int rows, int channels, int act, float slope",
+                CpuBatchNorm::backwardData);
     }
 
     private CpuKernels() {
