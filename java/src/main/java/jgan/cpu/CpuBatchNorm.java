@@ -63,28 +63,30 @@ final class CpuBatchNorm {
         CpuMemory.Ref x = c.ptr(0, (long) rows * ch), out = c.ptr(1, (long) parts * ch * 3);
         int[] xw = x.words(), ow = out.words();
         int xo = x.index(), oo = out.index();
+        double[][] acc = c.scratch.perTask(parts, 2 * ch);
         c.parallel.run(parts, p -> {
             int r0 = p * chunk, r1 = Math.min(rows, r0 + chunk), n = r1 - r0;
-            double[] mean = new double[ch], m2 = new double[ch];
+            double[] a = acc[p]; // [0, ch): means, [ch, 2ch): m2
+            java.util.Arrays.fill(a, 0, 2 * ch, 0);
             for (int r = r0; r < r1; r++) {
                 for (int j = 0, e = xo + r * ch; j < ch; j++, e++) {
-                    mean[j] += f(xw, e);
+                    a[j] += f(xw, e);
                 }
             }
             for (int j = 0; j < ch; j++) {
-                mean[j] /= n;
+                a[j] /= n;
             }
             for (int r = r0; r < r1; r++) {
                 for (int j = 0, e = xo + r * ch; j < ch; j++, e++) {
-                    double d = f(xw, e) - mean[j];
-                    m2[j] += d * d;
+                    double d = f(xw, e) - a[j];
+                    a[ch + j] += d * d;
                 }
             }
             for (int j = 0; j < ch; j++) {
                 int at = oo + (p * ch + j) * 3;
                 ow[at] = bits(n);
-                ow[at + 1] = bits((float) mean[j]);
-                ow[at + 2] = bits((float) m2[j]);
+                ow[at + 1] = bits((float) a[j]);
+                ow[at + 2] = bits((float) a[ch + j]);
             }
         });
     }
@@ -190,23 +192,25 @@ final class CpuBatchNorm {
             mu[j] = f(mean.words(), mean.index() + j);
             is[j] = f(invstd.words(), invstd.index() + j);
         }
+        double[][] acc = c.scratch.perTask(parts, 2 * ch);
         c.parallel.run(parts, p -> {
             int r0 = p * chunk, r1 = Math.min(rows, r0 + chunk);
-            double[] sb = new double[ch], sg = new double[ch];
+            double[] a = acc[p]; // [0, ch): sum dz, [ch, 2ch): sum dz xhat
+            java.util.Arrays.fill(a, 0, 2 * ch, 0);
             for (int r = r0; r < r1; r++) {
                 for (int j = 0, e = r * ch; j < ch; j++, e++) {
                     float dz = f(gw, go + e); // in float, as the kernel (fused = the activation kernels then identity)
                     if (yw != null) {
                         dz *= grad(f(yw, yo + e), act, slope);
                     }
-                    sb[j] += dz;
-                    sg[j] += dz * ((f(xw, xo + e) - mu[j]) * (double) is[j]);
+                    a[j] += dz;
+                    a[ch + j] += dz * ((f(xw, xo + e) - mu[j]) * (double) is[j]);
                 }
             }
             for (int j = 0; j < ch; j++) {
                 int at = oo + (p * ch + j) * 2;
-                ow[at] = bits((float) sb[j]);
-                ow[at + 1] = bits((float) sg[j]);
+                ow[at] = bits((float) a[j]);
+                ow[at + 1] = bits((float) a[ch + j]);
             }
         });
     }

@@ -205,10 +205,12 @@ final class CpuDense {
         int[] dww = dw.words();
         int dwo = dw.index();
         BLAS blas = c.blas;
+        double[][] perTask = c.scratch.perTask(CpuParallel.tasks(out, block), block);
         c.parallel.run(CpuParallel.tasks(out, block), t -> {
             int o0 = t * block, o1 = Math.min(out, o0 + block), no = o1 - o0;
             if (db != null) {
-                double[] sums = new double[no];
+                double[] sums = perTask[t];
+                java.util.Arrays.fill(sums, 0, no, 0);
                 for (int r = 0; r < rows; r++) {
                     int row = r * out;
                     for (int j = o0; j < o1; j++) {

@@ -69,7 +69,12 @@ final class CpuReduce {
         CpuMemory.Ref dy = c.ptr(0, (long) rows * cols), db = c.ptr(1, cols);
         int[] w = dy.words();
         int o = dy.index();
-        double[] sums = new double[cols];
+        int rowsPerTask = (int) Math.max(Math.max(1, GRAIN / cols), (rows + MAX_SUM_TASKS - 1L) / MAX_SUM_TASKS);
+        int tasks = CpuParallel.tasks(rows, rowsPerTask);
+        // reused arrays: [0, tasks) the narrow path's partial sums, [tasks] the column sums
+        double[][] scratch = c.scratch.perTask(tasks + 1, cols);
+        double[] sums = scratch[tasks];
+        java.util.Arrays.fill(sums, 0, cols, 0);
         if (cols >= WIDE_COLS) {
             // Wide: each task sums a block of whole columns, row by row.
             int block = Math.max(64, (cols + MAX_SUM_TASKS - 1) / MAX_SUM_TASKS);
@@ -85,11 +90,9 @@ final class CpuReduce {
         } else {
             // Narrow (tall and skinny): each task sums every column over a chunk of rows, and the
             // chunks' sums are added in chunk order.
-            int rowsPerTask = (int) Math.max(Math.max(1, GRAIN / cols), (rows + MAX_SUM_TASKS - 1L) / MAX_SUM_TASKS);
-            int tasks = CpuParallel.tasks(rows, rowsPerTask);
-            double[][] partial = new double[tasks][cols];
             c.parallel.run(tasks, t -> {
-                double[] s = partial[t];
+                double[] s = scratch[t];
+                java.util.Arrays.fill(s, 0, cols, 0);
                 int r1 = (int) Math.min(rows, (long) (t + 1) * rowsPerTask);
                 for (int r = t * rowsPerTask; r < r1; r++) {
                     int base = o + r * cols;
@@ -98,9 +101,9 @@ final class CpuReduce {
                     }
                 }
             });
-            for (double[] p : partial) {
+            for (int t = 0; t < tasks; t++) {
                 for (int j = 0; j < cols; j++) {
-                    sums[j] += p[j];
+                    sums[j] += scratch[t][j];
                 }
             }
         }

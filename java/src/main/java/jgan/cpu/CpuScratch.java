@@ -7,6 +7,7 @@ package jgan.cpu;
  */
 final class CpuScratch {
     private final float[][] arrays = new float[6][0];
+    private double[][] perTask = new double[0][];
 
     float[] a(long n) {
         return get(0, n);
@@ -35,5 +36,22 @@ final class CpuScratch {
             arrays[i] = s;
         }
         return s;
+    }
+
+    /**
+     * At least {@code tasks} double arrays of at least {@code n} each, one per task of a launch (a
+     * task's partial sums), reused from launch to launch. Call before the tasks run: each task
+     * then uses its own array only.
+     */
+    double[][] perTask(int tasks, int n) {
+        if (perTask.length < tasks) {
+            perTask = java.util.Arrays.copyOf(perTask, Math.max(tasks, perTask.length * 3 / 2));
+        }
+        for (int t = 0; t < tasks; t++) {
+            if (perTask[t] == null || perTask[t].length < n) {
+                perTask[t] = new double[n];
+            }
+        }
+        return perTask;
     }
 }

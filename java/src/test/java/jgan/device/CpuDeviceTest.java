@@ -18,6 +18,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import jgan.kernels.Activation;
+import jgan.kernels.BatchNorm;
 import jgan.kernels.BiasGrad;
 import jgan.kernels.Counters;
 import jgan.kernels.Dense;
@@ -267,6 +268,22 @@ class CpuDeviceTest {
             out.add(bits.apply(wideCols));
             Tanh.forward(big, g);
             out.add(bits.apply(g));
+        }
+        // batch norm: many statistics chunks (C = 70: 48 rows a chunk) and the wide layout (C = 130)
+        for (Shape s : new Shape[] {Shape.of(5, 9, 11, 70), Shape.of(2, 10, 10, 130)}) {
+            int c = s.dim(3);
+            Shape cs = Shape.of(c);
+            try (Tensor x = Tensor.of(d, s, RandomData.normal(r, (int) s.numel(), 2)); Tensor gamma = Tensor.of(d, cs, RandomData.normal(r, c, 1));
+                 Tensor beta = Tensor.of(d, cs, RandomData.normal(r, c, 1)); Tensor y = Tensor.empty(d, s); Tensor mean = Tensor.empty(d, cs);
+                 Tensor invstd = Tensor.empty(d, cs); Tensor rm = Tensor.zeros(d, cs); Tensor rv = Tensor.zeros(d, cs);
+                 Tensor dy = Tensor.of(d, s, RandomData.normal(r, (int) s.numel(), 1)); Tensor dx = Tensor.empty(d, s);
+                 Tensor dg = Tensor.empty(d, cs); Tensor db = Tensor.empty(d, cs)) {
+                BatchNorm.forwardTrain(x, gamma, beta, y, mean, invstd, rm, rv, 0.1f, 1e-5f, Activation.LEAKY_RELU, 0.2f);
+                BatchNorm.backward(dy, y, x, gamma, mean, invstd, dx, dg, db, Activation.LEAKY_RELU, 0.2f, false);
+                for (Tensor t : new Tensor[] {y, mean, invstd, rm, rv, dx, dg, db}) {
+                    out.add(bits.apply(t));
+                }
+            }
         }
         return out;
     }
