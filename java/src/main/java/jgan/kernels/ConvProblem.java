@@ -20,7 +20,8 @@ import jgan.tensor.Shape;
  * </pre>
  *
  * Padding may be asymmetric (TensorFlow's 'same' with stride 2 on an even size pads one more
- * row/column at the bottom/right: {@link #same}). Output sizes are computed here, once, and a
+ * row/column at the bottom/right: {@link #same}); the bottom/right padding may be negative (a
+ * crop of the last rows/columns), which only {@link #transposed} with output_padding produces. Output sizes are computed here, once, and a
  * problem that leaves no output or whose tensors exceed 2^31 - 1 elements is refused.
  *
  * <p>A transposed convolution ({@link #transposed}) is the mirrored convolution run backwards:
@@ -55,9 +56,13 @@ public record ConvProblem(int n, int h, int w, int c, int k, int r, int s, int p
         if (strideH < 1 || strideW < 1 || dilationH < 1 || dilationW < 1) {
             throw new IllegalArgumentException("conv: stride and dilation must be >= 1: " + what);
         }
-        if (padTop < 0 || padBottom < 0 || padLeft < 0 || padRight < 0) {
+        if (padTop < 0 || padLeft < 0) {
             throw new IllegalArgumentException("conv: padding must be >= 0: " + what);
         }
+        // A negative bottom/right padding crops the last rows/columns (they are never read): how a
+        // transposed convolution's output_padding mirrors (ConvProblem.transposed). PyTorch's own
+        // Conv2d arguments never give one; the output-size check below still requires P, Q >= 1.
+
         long p = outSize(h, padTop, padBottom, r, dilationH, strideH), q = outSize(w, padLeft, padRight, s, dilationW, strideW);
         if (p < 1 || q < 1) {
             throw new IllegalArgumentException("conv: the padded input " + ((long) h + padTop + padBottom) + "x"
@@ -126,8 +131,10 @@ public record ConvProblem(int n, int h, int w, int c, int k, int r, int s, int p
             throw new IllegalArgumentException("conv_transpose: output " + hOut + "x" + wOut + " for input " + hIn + "x" + wIn
                     + ", filter " + filter + ", stride " + stride + ", padding " + padding + ", output_padding " + outputPadding);
         }
-        ConvProblem pr = new ConvProblem(n, (int) hOut, (int) wOut, out, in, filter, filter, padding, padding, padding, padding,
-                stride, stride, dilation, dilation);
+        // Bottom/right padding minus output_padding: the extra output rows/columns then lie past the
+        // mirror's last window (they receive no input, only the bias), and P, Q come out exactly hIn, wIn.
+        ConvProblem pr = new ConvProblem(n, (int) hOut, (int) wOut, out, in, filter, filter, padding, padding - outputPadding, padding,
+                padding - outputPadding, stride, stride, dilation, dilation);
         if (pr.p() != hIn || pr.q() != wIn) { // cannot happen for valid arguments; the mirror must match exactly
             throw new IllegalStateException("conv_transpose: mirrored problem " + pr + " does not give back " + hIn + "x" + wIn);
         }
