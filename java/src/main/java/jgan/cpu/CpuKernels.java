@@ -79,6 +79,34 @@ public final class CpuKernels {
                 c -> CpuRandom.philoxNormal(c, getI64(c.ptr(3, 2))));
         def("mixture_sample", "float* out, int n, const float* centers, int modes, float stddev, long long seed, "
                 + "const long long* offset", CpuRandom::mixtureSample);
+        // kernels/conv.cu (CpuConv): the narrow kernels run the same bodies as the tiled ones
+        def("conv2d_fprop", "const float* x, const float* x_act_y, const float* filt, const float* bias, float* y, "
+                + "float* bn_partials, int n, int h, int w, int c, int k, int r, int s, int p, int q, "
+                + "int pad_top, int pad_left, int stride_h, int stride_w, int dilation_h, int dilation_w, "
+                + "int x_act, int act, float slope, int math_mode",
+                CpuConv::fprop);
+        def("conv2d_fprop_narrow", "const float* x, const float* x_act_y, const float* filt, const float* bias, float* y, int n, "
+                + "int h, int w, int c, int k, int r, int s, int p, int q, int pad_top, int pad_left, "
+                + "int stride_h, int stride_w, int dilation_h, int dilation_w, int x_act, int act, float slope, "
+                + "int math_mode",
+                CpuConv::fpropNarrow);
+        def("conv2d_dgrad", "const float* dy, const float* y, const float* filt, const float* bias, float* dx, int n, "
+                + "int h, int w, int c, int k, int r, int s, int p, int q, int pad_top, int pad_left, "
+                + "int stride_h, int stride_w, int dilation_h, int dilation_w, int act, float slope, int out_act, "
+                + "int accumulate, int math_mode",
+                CpuConv::dgrad);
+        def("conv2d_dgrad_narrow", "const float* dy, const float* y, const float* filt, const float* bias, float* dx, int n, "
+                + "int h, int w, int c, int k, int r, int s, int p, int q, int pad_top, int pad_left, "
+                + "int stride_h, int stride_w, int dilation_h, int dilation_w, int act, float slope, int out_act, "
+                + "int accumulate, int math_mode",
+                CpuConv::dgrad);
+        def("conv2d_wgrad", "const float* dy, const float* y, const float* x, const float* x_act_y, float* dw, float* db, "
+                + "float* ws, int n, int h, int w, int c, int k, int r, int s, int p, int q, int pad_top, "
+                + "int pad_left, int stride_h, int stride_w, int dilation_h, int dilation_w, int act, int x_act, "
+                + "float slope, int accumulate, int math_mode, int chunk",
+                CpuConv::wgrad);
+        def("conv2d_wgrad_reduce", "const float* ws, float* dw, float* db, int splits, int k, int rsc, int accumulate",
+                CpuConv::wgradReduce);
         // kernels/batch_norm.cu (CpuBatchNorm)
         def("batch_norm_stats", "const float* x, float* partials, int rows, int channels",
                 CpuBatchNorm::stats);

@@ -20,6 +20,9 @@ import java.util.stream.Collectors;
 import jgan.kernels.Activation;
 import jgan.kernels.BatchNorm;
 import jgan.kernels.BiasGrad;
+import jgan.kernels.Conv2d;
+import jgan.kernels.ConvProblem;
+import jgan.kernels.ConvTranspose2d;
 import jgan.kernels.Counters;
 import jgan.kernels.Dense;
 import jgan.kernels.LeakyRelu;
@@ -268,6 +271,34 @@ class CpuDeviceTest {
             out.add(bits.apply(wideCols));
             Tanh.forward(big, g);
             out.add(bits.apply(g));
+        }
+        // convolution: fprop in several row blocks with BN partials, dgrad's col2im in pixel blocks, wgrad in 8 splits
+        // (N*P*Q = 1024), a transposed convolution, FP32 and TF32
+        ConvProblem pr = ConvProblem.of(4, 32, 32, 20, 70, 3, 2, 1, 1);
+        ConvProblem tr = ConvProblem.transposed(2, 9, 9, 24, 10, 4, 2, 1, 1, 1);
+        try (Tensor x = Tensor.of(d, pr.inputShape(), RandomData.normal(r, (int) pr.inputShape().numel(), 1));
+             Tensor w = Tensor.of(d, pr.filterShape(), RandomData.normal(r, (int) pr.filterShape().numel(), 0.1));
+             Tensor b = Tensor.of(d, Shape.of(70), RandomData.normal(r, 70, 0.1)); Tensor y = Tensor.empty(d, pr.outputShape());
+             Tensor parts = Tensor.empty(d, Conv2d.bnPartialsShape(pr));
+             Tensor dy = Tensor.of(d, pr.outputShape(), RandomData.normal(r, (int) pr.outputShape().numel(), 1));
+             Tensor dx = Tensor.empty(d, pr.inputShape()); Tensor dw = Tensor.empty(d, pr.filterShape()); Tensor db = Tensor.empty(d, Shape.of(70));
+             Tensor tx = Tensor.of(d, tr.outputShape(), RandomData.normal(r, (int) tr.outputShape().numel(), 1));
+             Tensor tw = Tensor.of(d, tr.filterShape(), RandomData.normal(r, (int) tr.filterShape().numel(), 0.1));
+             Tensor ty = Tensor.empty(d, tr.inputShape()); Tensor tdx = Tensor.empty(d, tr.outputShape());
+             Tensor tdw = Tensor.empty(d, tr.filterShape())) {
+            for (MathMode mode : MathMode.values()) {
+                Conv2d.fprop(pr, x, w, b, y, Activation.IDENTITY, 0f, mode, parts);
+                out.add(bits.apply(parts));
+                Conv2d.fprop(pr, x, w, b, y, Activation.LEAKY_RELU, 0.2f, mode, null);
+                Conv2d.dgrad(pr, dy, y, w, dx, Activation.LEAKY_RELU, 0.2f, false, mode);
+                Conv2d.wgrad(pr, dy, y, x, dw, db, Activation.LEAKY_RELU, 0.2f, false, mode);
+                ConvTranspose2d.forward(tr, tx, tw, null, ty, Activation.TANH, 0f, mode);
+                ConvTranspose2d.backwardData(tr, ty, ty, tw, tdx, Activation.TANH, 0f, mode);
+                ConvTranspose2d.backwardWeight(tr, ty, ty, tx, tdw, Activation.TANH, 0f, false, mode);
+                for (Tensor t : new Tensor[] {y, dx, dw, db, ty, tdx, tdw}) {
+                    out.add(bits.apply(t));
+                }
+            }
         }
         // batch norm: many statistics chunks (C = 70: 48 rows a chunk) and the wide layout (C = 130)
         for (Shape s : new Shape[] {Shape.of(5, 9, 11, 70), Shape.of(2, 10, 10, 130)}) {
