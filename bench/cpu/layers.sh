@@ -46,8 +46,11 @@ for line in open(layers):
     s = line.split("#", 1)[0].split()
     if s:
         order.append((s[0], s[1], s[2], s))
+seen = set()
 for line in open(head):
-    print(line.rstrip())
+    if line not in seen:  # the device line comes once a round
+        seen.add(line)
+        print(line.rstrip())
 print("# per pass: jgan cpu device ms | PyTorch ms | jgan/PyTorch (below 1: jgan faster); medians over rounds; [min-max of the rounds]")
 print("# conv: fprop, dgrad (dx), wgrad (dw, and db with a bias); convT: forward, backward data, backward weight under the same names;")
 print("# bn: fprop = training forward with its statistics, dgrad = backward (dx, dgamma, dbeta)")

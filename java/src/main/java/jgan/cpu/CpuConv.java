@@ -216,6 +216,26 @@ final class CpuConv {
         }
     }
 
+    /**
+     * For each output coordinate h in [0, size): at {@code at + h*(1 + 2*taps)} the count, then the
+     * pairs (r, p) with h + pad - r*dilation = p*stride and 0 <= p < outSize, in r order.
+     */
+    private static void tapTable(int[] t, int at, int size, int pad, int taps, int dilation, int stride, int outSize) {
+        int width = 1 + 2 * taps;
+        for (int h = 0; h < size; h++) {
+            int o = at + h * width, n = 0;
+            for (int r = 0; r < taps; r++) {
+                int v = h + pad - r * dilation;
+                if (v >= 0 && v % stride == 0 && v / stride < outSize) {
+                    t[o + 1 + 2 * n] = r;
+                    t[o + 2 + 2 * n] = v / stride;
+                    n++;
+                }
+            }
+            t[o] = n;
+        }
+    }
+
     // conv2d_dgrad(dy, y, filt, bias, dx, <problem>, act, slope, out_act, accumulate, math_mode)
     // conv2d_dgrad_narrow: the same arguments
     static void dgrad(CpuKernels.Call c) {
@@ -246,6 +266,13 @@ final class CpuConv {
         int[] dxw = dx.words();
         int dxo = dx.index();
         double[][] accs = c.scratch.perTask(tasks, ch);
+        // The taps that reach each dx row h: pairs (r, p) with h + pt - r*dh = p*sh, 0 <= p < P (likewise
+        // columns): tables built once, so the gather does no division.
+        int rowStride = 1 + 2 * pr.r, colStride = 1 + 2 * pr.s;
+        int[] taps = c.scratch.ints(pr.h * rowStride + pr.w * colStride);
+        int colTable = pr.h * rowStride;
+        tapTable(taps, 0, pr.h, pr.pt, pr.r, pr.dh, pr.sh, pr.p);
+        tapTable(taps, colTable, pr.w, pr.pl, pr.s, pr.dw, pr.sw, pr.q);
         c.parallel.run(tasks, t -> {
             int i0 = t * images, i1 = Math.min(pr.n, i0 + images);
             int m0 = i0 * pq, m1 = i1 * pq, nm = m1 - m0;
@@ -258,19 +285,12 @@ final class CpuConv {
             double[] acc = accs[t];
             for (int px = i0 * hw, x1 = i1 * hw; px < x1; px++) {
                 int img = px / hw, at = px % hw;
-                int hp = at / pr.w + pr.pt, wp = at % pr.w + pr.pl;
+                int rt = (at / pr.w) * rowStride, ct = colTable + (at % pr.w) * colStride;
                 java.util.Arrays.fill(acc, 0, ch, 0);
-                for (int r = 0; r < pr.r; r++) {
-                    int nh = hp - r * pr.dh;
-                    if (nh < 0 || nh % pr.sh != 0 || nh / pr.sh >= pr.p) {
-                        continue;
-                    }
-                    for (int s = 0; s < pr.s; s++) {
-                        int nw = wp - s * pr.dw;
-                        if (nw < 0 || nw % pr.sw != 0 || nw / pr.sw >= pr.q) {
-                            continue;
-                        }
-                        int src = ((img * pr.p + nh / pr.sh) * pr.q + nw / pr.sw) * rsc + (r * pr.s + s) * ch;
+                for (int a = 0, na = taps[rt]; a < na; a++) {
+                    int r = taps[rt + 1 + 2 * a], rowBase = (img * pr.p + taps[rt + 2 + 2 * a]) * pr.q;
+                    for (int b = 0, nb = taps[ct]; b < nb; b++) {
+                        int src = (rowBase + taps[ct + 2 + 2 * b]) * rsc + (r * pr.s + taps[ct + 1 + 2 * b]) * ch;
                         for (int i = 0; i < ch; i++) {
                             acc[i] += dcol[src + i];
                         }

@@ -8,6 +8,7 @@ package jgan.cpu;
 final class CpuScratch {
     private final float[][] arrays = new float[6][0];
     private double[][] perTask = new double[0][];
+    private int[] ints = new int[0];
 
     float[] a(long n) {
         return get(0, n);
@@ -53,5 +54,13 @@ final class CpuScratch {
             }
         }
         return perTask;
+    }
+
+    /** An int array of at least {@code n} (index tables of a launch), reused. */
+    int[] ints(int n) {
+        if (ints.length < n) {
+            ints = new int[Math.max(n, ints.length * 3 / 2)];
+        }
+        return ints;
     }
 }
