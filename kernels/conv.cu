@@ -32,11 +32,18 @@
 // each output row meets 2 taps, of which the first and last row lose one, so the fraction is
 // (1 - 1/(2*Pin))^2: 77% for 4->8, 88% for 8->16, 94% for 16->32, 97% for 32->64 — against
 // 25% (1/(sh*sw)) for a dgrad over all R*S taps or a zero-stuffed transposed convolution.
+// The exception is a mirror with P = Q = 1 (DCGAN-64's first layer, 1x1 -> 4x4, stride 1): each
+// output pixel meets one of the R*S taps, so this GEMM would do 1/16 useful MACs; without bias
+// and activation (DCGAN's case: BN follows) ConvTranspose2d runs it as the dense GEMM
+// y[N, R*S*C] = x[N, K] w[K, R*S*C] instead (dense_backward_data, 100% useful).
 //
 // wgrad's Kg = N*P*Q is long and its output small: split-K on grid.z, in chunks of whole
 // K-tiles chosen by the Java face from the problem alone; each split writes its partial tile to
 // a workspace [splits][K][RSC] (+ [splits][K] for db) and conv2d_wgrad_reduce sums the splits in
 // index order. No float atomics: bits are identical run to run and independent of the GPU.
+//
+// conv2d_channel_sums is ConvTranspose2d's bias gradient (per output channel over N*H*W: a sum
+// no GEMM of the three passes forms), split over rows the same way.
 //
 // Narrow GEMM-N path (conv2d_fprop_narrow for K <= 4, conv2d_dgrad_narrow for C <= 4: D's final
 // 4x4 logit, G's RGB/grey output): a 64-wide tile would compute 60+ columns of nothing. One
@@ -46,17 +53,21 @@
 // Math modes as dense.cu: 0 FP32 SIMT, 1 TF32 wmma m16n16k8 with FP32 accumulation (sm_80+;
 // operands rounded to tf32 nearest; the narrow kernels round their operands the same way).
 //
-// ptxas (nvcc 13, sm_90; 256 threads a block, 18,944 B static shared for the tiled kernels):
-//   conv2d_fprop          128 regs, no spill    -> 2 blocks/SM (register-bound), 16 warps/SM, 25%
-//   conv2d_dgrad          128 regs, no spill    -> 2 blocks/SM, 25%
-//   conv2d_wgrad          128 regs, no spill    -> 2 blocks/SM, 25%
-//   conv2d_wgrad_reduce   ~16 regs, no smem     -> 8 blocks/SM, 100% (memory-bound)
-//   conv2d_fprop_narrow   ~40 regs, no smem     -> 6 blocks/SM (reg-bound), 75%
-//   conv2d_dgrad_narrow   ~40 regs, no smem     -> 6 blocks/SM, 75%
-// (exact numbers: the build's ptxas table). The tiled kernels keep 16 accumulators + 8 prefetch
-// registers + the iterators' precomputed row offsets live; 2 blocks of 8 warps hide the global
-// latency behind the double buffer. Expected bound: compute for every DCGAN layer but the
-// first/last (C or K of 1-3), memory there.
+// ptxas (nvcc 13.0, sm_90: 64K registers, 64 warps, 228 KB shared per SM; 256 threads a block):
+//   kernel                regs  shared     blocks/SM  occupancy   limited by
+//   conv2d_fprop          110   18,944 B   2          16 warps 25%  registers (3 blocks need <= 80: spills)
+//   conv2d_dgrad          128   18,944 B   2          25%           registers
+//   conv2d_wgrad          110   18,944 B   2          25%           registers
+//   conv2d_wgrad_reduce    32   0          8          100%          (memory-bound, one pass)
+//   conv2d_fprop_narrow    32   0          8          100%          (memory-bound)
+//   conv2d_dgrad_narrow    31   0          8          100%          (memory-bound)
+//   conv2d_channel_sums    32   1,056 B    8          100%          (memory-bound; convT's bias gradient)
+// No spills and no local memory on sm_75/80/86/89/90/100/120 (the build's table has all). The
+// tiled kernels keep 16 accumulators, 8 prefetch registers and the iterators' per-row offsets
+// live, so 2 blocks (16 warps) per SM: the register prefetch of the next K-tile is what hides
+// the global latency (__launch_bounds__(256, 3) was tried: it spills; a 3-stage cp.async
+// pipeline is the next step, to be measured on a GPU). Expected bound: compute for every
+// DCGAN layer except those with C or K of 1-3 (the narrow kernels, memory-bound there).
 #include "implicit_gemm.cuh"
 
 namespace conv_detail {
@@ -369,9 +380,7 @@ JGAN_KERNEL void conv2d_fprop_narrow(const float* x, const float* x_act_y, const
     for (int o = 0; o < 4; ++o)
         for (int d = 16; d > 0; d >>= 1) acc[o] += __shfl_xor_sync(JGAN_FULL_MASK, acc[o], d);
     if (lane < k) {
-        float v = acc[0];
-        for (int o = 1; o < 4; ++o)
-            if (lane == o) v = acc[o];
+        const float v = lane == 0 ? acc[0] : lane == 1 ? acc[1] : lane == 2 ? acc[2] : acc[3];  // no dynamic index: acc stays in registers
         y[m * k + lane] = igemm::activate(v + (bias ? bias[lane] : 0.f), act, slope);
     }
 }
@@ -431,9 +440,7 @@ JGAN_KERNEL void conv2d_dgrad_narrow(const float* dy, const float* y, const floa
     for (int o = 0; o < 4; ++o)
         for (int d = 16; d > 0; d >>= 1) acc[o] += __shfl_xor_sync(JGAN_FULL_MASK, acc[o], d);
     if (lane < c) {
-        float v = acc[0];
-        for (int o = 1; o < 4; ++o)
-            if (lane == o) v = acc[o];
+        const float v = lane == 0 ? acc[0] : lane == 1 ? acc[1] : lane == 2 ? acc[2] : acc[3];
         float* d = dx + m * c + lane;
         const float out = igemm::activate(v + (bias ? bias[lane] : 0.f), out_act, slope);
         *d = accumulate ? *d + out : out;
@@ -490,5 +497,38 @@ JGAN_KERNEL void conv2d_wgrad_reduce(const float* ws, float* dw, float* db, int 
         float v = 0.f;
         for (int z = 0; z < splits; ++z) v += part[z * k + j];
         db[j] = accumulate ? db[j] + v : v;
+    }
+}
+
+// db[C] (=|+=) sum over the rows of dz = dy * act'(y) (y may be null), dy [rows, C] row-major:
+// the bias gradient of a transposed convolution (its output's channels are the columns of an
+// NHWC tensor, which no GEMM of the three passes sums). Block: 32 columns x 8 row lanes; lane
+// l sums rows l, l+8, ... of the block's chunk in order, then the 8 lane sums are added in lane
+// order. Split over rows on grid.y in chunks of `chunk` rows (a multiple of 8): with ws null
+// (one split) db is written directly, otherwise ws[split][C] and conv2d_wgrad_reduce (k = 1,
+// rsc = C) adds the splits in order. Grid: (ceil(C/32), splits).
+JGAN_KERNEL void conv2d_channel_sums(const float* dy, const float* y, float* db, float* ws, int rows, int cols, int act, float slope, int accumulate, int chunk) {
+    __shared__ float part[8][33];
+    const int col = blockIdx.x * 32 + threadIdx.x % 32, lane = threadIdx.x / 32;
+    const int r0 = blockIdx.y * chunk, r1 = min(rows, r0 + chunk);
+    float sum = 0.f;
+    if (col < cols) {
+        for (int r = r0 + lane; r < r1; r += 8) {
+            const long long off = (long long)r * cols + col;
+            float v = dy[off];
+            if (y) v *= igemm::activation_grad(y[off], act, slope);
+            sum += v;
+        }
+    }
+    part[lane][threadIdx.x % 32] = sum;
+    __syncthreads();
+    if (lane == 0 && col < cols) {
+        float total = 0.f;
+        for (int l = 0; l < 8; ++l) total += part[l][threadIdx.x];
+        if (ws == nullptr) {
+            db[col] = accumulate ? db[col] + total : total;
+        } else {
+            ws[(long long)blockIdx.y * cols + col] = total;
+        }
     }
 }

@@ -33,6 +33,15 @@
 #pragma once
 #include "jgan_portable.cuh"
 
+// Full unrolling where a loop indexes the accumulators: a loop left rolled (its body is large,
+// e.g. dgrad's epilogue) would index acc dynamically and move it to local memory. g++ (the host
+// build) has no such pragma and needs none.
+#if defined(JGAN_HOST)
+#  define IGEMM_UNROLL
+#else
+#  define IGEMM_UNROLL _Pragma("unroll")
+#endif
+
 namespace igemm {
 
 constexpr int BM = 64, BN = 64, BK = 16, THREADS = 256;
@@ -159,8 +168,10 @@ __device__ __forceinline__ void mainloop(const IterA& ia, const IterB& ib, int k
     for (int i = 0; i < 4; ++i)
         for (int j = 0; j < 4; ++j) acc[i][j] = 0.f;
     row_sum = 0.f;
-    const int tiles = k_end > k_begin ? (k_end - k_begin + BK - 1) / BK : 0;
-    if (tiles == 0) return;  // block-uniform: an empty K range (e.g. a dgrad phase no filter tap hits) is C = 0
+    // An empty K range (a dgrad phase that no filter tap reaches) still runs one tile, of zeros
+    // (the iterators zero everything past their K): cheaper than a branch that keeps acc out of
+    // registers.
+    const int tiles = k_end > k_begin ? (k_end - k_begin + BK - 1) / BK : 1;
 
 #if JGAN_HAS_WMMA_TF32_BF16
     using namespace nvcuda;
@@ -242,9 +253,11 @@ __device__ __forceinline__ void mainloop(const IterA& ia, const IterB& ib, int k
 template <class Store>
 __device__ __forceinline__ void for_each_output(int M, int N, int m0, int n0, const float (&acc)[4][4], Store store) {
     const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    IGEMM_UNROLL
     for (int i = 0; i < 4; ++i) {
         const int m = m0 + ty * 4 + i;
         if (m >= M) continue;
+        IGEMM_UNROLL
         for (int j = 0; j < 4; ++j) {
             const int n = n0 + tx * 4 + j;
             if (n < N) store(m, n, acc[i][j]);

@@ -20,7 +20,10 @@ import jgan.tensor.Tensor;
  * K &lt;= 4 output channels or dgrad C &lt;= 4 input channels (a 64-wide tile would be mostly
  * empty), otherwise the tiled implicit GEMM; wgrad splits its N*P*Q reduction (split-K) into a
  * number of pieces fixed by the problem, reduced in a fixed order: results do not depend on the
- * device or the run.
+ * device or the run. Its partials live in a device workspace made on first use (as the other
+ * reductions' do): run a step eagerly once before capturing it into a graph.
+ *
+ * <p>Transposed convolution runs on the same kernels: {@link ConvTranspose2d}.
  */
 public final class Conv2d {
     public static final String FPROP = "conv2d_fprop";

@@ -54,7 +54,7 @@ class ConvConformanceTest {
         new ConvProblem(1, 15, 15, 5, 64, 1, 1, 0, 0, 0, 0, 3, 3, 1, 1),
         new ConvProblem(7, 7, 7, 64, 5, 3, 3, 0, 2, 1, 0, 2, 2, 1, 1),
         new ConvProblem(1, 17, 9, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 2, 2),
-        new ConvProblem(7, 11, 11, 64, 64, 3, 3, 1, 1, 1, 1, 2, 2, 1, 1),
+        new ConvProblem(7, 9, 9, 5, 64, 2, 2, 1, 0, 1, 0, 1, 1, 1, 1),
     };
 
     static Stream<Arguments> randomCases() {
@@ -192,14 +192,25 @@ class ConvConformanceTest {
         float[] y = run.ty.toArray();
         compare("forward " + where, y, ConvReference.transposedForward(pr, run.x, run.w, run.b, act.code, slope, round),
                 exact ? null : ConvReference.transposedForward(pr, abs(run.x), abs(run.w), abs(run.b), 0, 0, Rounding.NONE));
+        // without bias and activation too (a 1x1 -> RxS problem then runs as a dense GEMM)
+        try (Tensor plain = Tensor.empty(run.ty.device(), run.ty.shape())) {
+            plain.fill(Float.NaN);
+            ConvTranspose2d.forward(pr, run.tx, run.tw, null, plain, Activation.IDENTITY, 0f, mode);
+            compare("forward without bias " + where, plain.toArray(), ConvReference.transposedForward(pr, run.x, run.w, null, 0, 0f, round),
+                    exact ? null : ConvReference.transposedForward(pr, abs(run.x), abs(run.w), null, 0, 0, Rounding.NONE));
+        }
         ConvTranspose2d.backwardData(pr, run.tdy, run.ty, run.tw, run.tdx, act, slope, mode);
         compare("backward data " + where, run.tdx.toArray(),
                 ConvReference.transposedBackwardData(pr, run.dy, y, run.w, act.code, slope, round),
                 exact ? null : ConvReference.transposedBackwardData(pr, abs(run.dy), y, abs(run.w), act.code, slope, Rounding.NONE), rel);
-        ConvTranspose2d.backwardWeight(pr, run.tdy, run.ty, run.tx, run.tdw, act, slope, false, mode);
-        compare("backward weight " + where, run.tdw.toArray(),
-                ConvReference.transposedBackwardWeight(pr, run.dy, y, run.x, act.code, slope, round)[0],
-                exact ? null : ConvReference.transposedBackwardWeight(pr, abs(run.dy), y, abs(run.x), act.code, slope, Rounding.NONE)[0], rel);
+        ConvTranspose2d.backwardWeight(pr, run.tdy, run.ty, run.tx, run.tdw, run.tdb, act, slope, false, mode);
+        float[][] ref = ConvReference.transposedBackwardWeight(pr, run.dy, y, run.x, act.code, slope, round);
+        float[][] mag = exact ? null : ConvReference.transposedBackwardWeight(pr, abs(run.dy), y, abs(run.x), act.code, slope, Rounding.NONE);
+        compare("backward weight " + where, run.tdw.toArray(), ref[0], exact ? null : mag[0], rel);
+        compare("bias gradient " + where, run.tdb.toArray(), ref[1], exact ? null : mag[1], rel);
+        ConvTranspose2d.backwardWeight(pr, run.tdy, run.ty, run.tx, run.tdw, run.tdb, act, slope, true, mode);
+        compare("accumulated backward weight " + where, run.tdw.toArray(), times(ref[0], 2), exact ? null : times(mag[0], 2), rel);
+        compare("accumulated bias gradient " + where, run.tdb.toArray(), times(ref[1], 2), exact ? null : times(mag[1], 2), rel);
     }
 
     static void compare(String what, float[] out, float[] ref, float[] magnitude) {
@@ -276,6 +287,30 @@ class ConvConformanceTest {
         // the split depends on the problem alone: a small filter over a long N*P*Q is split, a big one is not
         assertTrue(Conv2d.wgradSplit(ConvProblem.of(128, 64, 64, 3, 64, 4, 2, 1, 1))[0] > 1);
         assertEquals(1, Conv2d.wgradSplit(ConvProblem.of(128, 8, 8, 256, 512, 4, 2, 1, 1))[0]);
+        assertEquals(4, ConvTranspose2d.channelSumsSplit(2048, 5)[0]);
+        assertEquals(512, ConvTranspose2d.channelSumsSplit(2048, 5)[1]);
+        assertEquals(1, ConvTranspose2d.channelSumsSplit(1000, 5)[0]);
+        assertTrue(ConvTranspose2d.isProjection(ConvProblem.transposed(2, 1, 1, 100, 512, 4, 1, 0, 0, 1)));
+        assertTrue(!ConvTranspose2d.isProjection(ConvProblem.transposed(2, 1, 1, 100, 512, 4, 1, 0, 0, 2)));
+        assertTrue(!ConvTranspose2d.isProjection(ConvProblem.transposed(2, 1, 1, 100, 512, 4, 1, 1, 0, 1)));
+        assertTrue(!ConvTranspose2d.isProjection(ConvProblem.transposed(2, 2, 2, 100, 512, 4, 2, 1, 0, 1)));
+    }
+
+    /** Split-K partials are reduced in a fixed order: two runs give the same bits. */
+    @ParameterizedTest(name = "[{0}] split-K wgrad is deterministic")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void splitKIsDeterministic(Target target) {
+        Device dev = open(target, MathMode.FP32);
+        ConvProblem pr = RANDOM[9];
+        assertTrue(Conv2d.wgradSplit(pr)[0] > 1, pr.toString());
+        try (Run run = Run.random(dev, pr, 29, false); Tensor dw2 = Tensor.empty(dev, pr.filterShape());
+             Tensor db2 = Tensor.empty(dev, Shape.of(pr.k()))) {
+            MathMode mode = MathMode.defaultFor(dev);
+            Conv2d.wgrad(pr, run.tdy, null, run.tx, run.tdw, run.tdb, Activation.IDENTITY, 0f, false, mode);
+            Conv2d.wgrad(pr, run.tdy, null, run.tx, dw2, db2, Activation.IDENTITY, 0f, false, mode);
+            assertArrayEquals(run.tdw.toArray(), dw2.toArray());
+            assertArrayEquals(run.tdb.toArray(), db2.toArray());
+        }
     }
 
     static Stream<Arguments> transposedCases() {
@@ -286,6 +321,7 @@ class ConvConformanceTest {
             ConvProblem.transposed(2, 1, 1, 5, 64, 4, 1, 0, 0, 1), // 1x1 -> 4x4 (DCGAN's first layer)
             ConvProblem.transposed(1, 3, 4, 3, 5, 3, 2, 0, 1, 2),  // dilation 2, output_padding 1
             ConvProblem.transposed(1, 4, 3, 3, 3, 3, 1, 0, 1, 2),  // stride 1, dilation 2, output_padding 1 (a cropping mirror)
+            ConvProblem.transposed(2, 16, 16, 3, 5, 4, 2, 1, 0, 1), // 2048 output pixels: the bias gradient splits over rows
         };
         List<Arguments> cases = new ArrayList<>();
         TestDevices.all().forEach(d -> {
@@ -533,7 +569,9 @@ class ConvConformanceTest {
             refused("conv_transpose2d_backward_data", () -> ConvTranspose2d.backwardData(pr, x, null, w, y, Activation.RELU, 0f,
                     MathMode.FP32));
             refused("conv_transpose2d_backward_weight: w [4, 4] should be [4, 3, 3, 3]", () -> ConvTranspose2d.backwardWeight(pr, x, null,
-                    y, bad2d, Activation.IDENTITY, 0f, false, MathMode.FP32));
+                    y, bad2d, null, Activation.IDENTITY, 0f, false, MathMode.FP32));
+            refused("conv_transpose2d_backward_weight: db [4] should be [3]", () -> ConvTranspose2d.backwardWeight(pr, x, null,
+                    y, w, b, Activation.IDENTITY, 0f, false, MathMode.FP32));
         }
         // different devices: a second host device (the cpu device would load BLAS natives, which the sanitizer run avoids)
         try (Device other = new jgan.device.HostDevice(); Tensor x = Tensor.zeros(dev, pr.inputShape());
