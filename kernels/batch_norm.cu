@@ -47,12 +47,22 @@
 // reduce 12 (dy, y, x; 8 for identity), backward data 16 (12 for identity): a training step of
 // one BN layer moves 40 bytes an element with its own statistics, 36 with the conv's. At the
 // H200's ~4.3 TB/s: DCGAN-64 32x32x64 at batch 128 (8.4 M elements) ~23 us forward with its
-// own stats, ~55 us backward. The finalizers are P sequential dependent steps per channel
-// (~10 cycles each: ~10 us at P = 2048) on few threads: latency bound, small beside the passes
-// above only when P is modest (stats: P = rows / (16 lanes)).
-// Occupancy (sm_90, ptxas -v of this file): see the table in the face's docs; the block kernels
-// use <= 40 registers and 1 KiB of static shared memory: 8 blocks of 256 threads an SM (full
-// occupancy, 2048 threads); the finalizers 128-thread blocks, few registers.
+// own stats, ~55 us backward. The finalizers are latency bound: P dependent steps per channel
+// (the contract's index order; ~10 cycles a step once unrolled loads run ahead), on C threads.
+// There P = 2048 (conv: 64-row tiles; stats: 64-row chunks at C = 64): ~10 us, against ~16 us
+// for forward_train; at 16x16x128 and below P <= 512 and it is <= 3 us. (A fixed tree over
+// runs of partials would cut it to ~1 us, at the price of the contract's index order.)
+// Memory-level parallelism: what HBM3e needs in flight is ~4.3 TB/s x ~0.7 us / 132 SMs ~ 23 KiB
+// an SM. stats holds a thread's 16 loads in flight at once; the other passes issue the loads of
+// kRowsInFlight = 4 rows together (forward: 4 loads a thread, backward: 12).
+// Occupancy on sm_90 (ptxas -v; 65536 registers and 2048 threads an SM; no spills on sm_75 ..
+// sm_120), with what that keeps in flight an SM:
+//   batch_norm_stats            55 regs, 1 KiB shared: 4 blocks of 256 = 1024 threads (50%), 64 KiB
+//   batch_norm_backward_reduce  48 regs, 1 KiB shared: 5 blocks = 1280 threads (62%),        60 KiB
+//   batch_norm_backward_data    48 regs, no shared:    5 blocks = 1280 threads (62%),        60 KiB
+//   batch_norm_forward_train    40 regs:               6 blocks = 1536 threads (75%),        24 KiB
+//   batch_norm_forward_eval     32 regs:               8 blocks = 2048 threads (100%),       32 KiB
+//   finalize / backward_finalize 28-29 regs, 128-thread blocks (C / 128 of them: latency bound)
 #include "jgan_portable.cuh"
 
 namespace batch_norm_detail {
@@ -61,6 +71,7 @@ constexpr int kThreads = 256;         // the Java face launches exactly this man
 constexpr int kNarrowChannels = 128;  // up to this many channels a block covers them all
 constexpr int kWideGroup = 32;        // wider tensors go by groups of 32 channels
 constexpr int kChunkRowsPerLane = 16; // rows per thread in a stats / backward-reduce chunk
+constexpr int kRowsInFlight = 4;      // rows whose loads a thread issues together in the other passes
 
 enum Activation { IDENTITY = 0, RELU = 1, LEAKY_RELU = 2, TANH = 3 };
 
@@ -127,17 +138,33 @@ struct Affine {
     float mean, scale, shift;
 };
 
-// Grid-stride walk over this thread's rows of its channel: f(offset of the element).
-template <class F>
-__device__ __forceinline__ void for_each_row(const Lane& l, int rows, int channels, F f) {
+// Grid-stride walk over this thread's rows of its channel, kRowsInFlight rows at a time: load(k,
+// offset) for each of them first, so that their loads are in flight together, then store(k,
+// offset). (One load at a time would keep ~8 KiB in flight an SM, a third of what HBM3e needs.)
+template <class Load, class Store>
+__device__ __forceinline__ void for_each_row(const Lane& l, int rows, int channels, Load load, Store store) {
     if (!l.active) return;
     const long long step = (long long)l.lanes * gridDim.x;
-    for (long long row = (long long)blockIdx.x * l.lanes + l.r; row < rows; row += step) f(row * channels + l.channel);
+    for (long long row = (long long)blockIdx.x * l.lanes + l.r; row < rows; row += kRowsInFlight * step) {
+#pragma unroll
+        for (int k = 0; k < kRowsInFlight; ++k) {
+            const long long rk = row + k * step;
+            if (rk < rows) load(k, rk * channels + l.channel);
+        }
+#pragma unroll
+        for (int k = 0; k < kRowsInFlight; ++k) {
+            const long long rk = row + k * step;
+            if (rk < rows) store(k, rk * channels + l.channel);
+        }
+    }
 }
 
 __device__ __forceinline__ void apply(const float* x, float* y, int rows, int channels, const Lane& l, Affine a, int act,
                                       float slope) {
-    for_each_row(l, rows, channels, [&](long long i) { y[i] = activate(fmaf(x[i] - a.mean, a.scale, a.shift), act, slope); });
+    float v[kRowsInFlight];
+    for_each_row(
+        l, rows, channels, [&](int k, long long i) { v[k] = x[i]; },
+        [&](int k, long long i) { y[i] = activate(fmaf(v[k] - a.mean, a.scale, a.shift), act, slope); });
 }
 
 }  // namespace batch_norm_detail
@@ -183,17 +210,20 @@ JGAN_KERNEL void batch_norm_finalize(const float* partials, float* mean, float* 
     if (c >= channels) return;
     int n = 0;
     float ma = 0.f, m2 = 0.f;
+    // Loads are unconditional so that unrolling batches them ahead of the dependent chain (mean:
+    // two operations a step; the count and ratio do not depend on it).
+#pragma unroll 4
     for (int p = 0; p < num_partials; ++p) {
         const float* q = partials + ((long long)p * channels + c) * 3;
-        const int nb = (int)q[0];
-        if (nb <= 0) continue;  // an empty partial contributes nothing
-        const float mb = q[1], m2b = q[2];
-        const int na = n;
-        n = na + nb;
-        const float ratio = (float)nb / (float)n;
-        const float d = mb - ma;
-        ma = fmaf(d, ratio, ma);
-        m2 = m2 + m2b + d * d * (float)na * ratio;
+        const float count = q[0], mb = q[1], m2b = q[2];
+        if (count > 0.f) {  // an empty partial contributes nothing (its mean may be 0/0)
+            const int na = n, nb = (int)count;
+            n = na + nb;
+            const float ratio = count / (float)n;
+            const float d = mb - ma;
+            ma = fmaf(d, ratio, ma);
+            m2 = m2 + m2b + d * d * (float)na * ratio;
+        }
     }
     const float var = m2 / (float)n;
     mean[c] = ma;
@@ -232,15 +262,29 @@ JGAN_KERNEL void batch_norm_backward_reduce(const float* dy, const float* y, con
     float sb = 0.f, sg = 0.f;
     if (l.active) {
         const float m = mean[l.channel], is = invstd[l.channel];
-#pragma unroll 4
-        for (int i = 0; i < kChunkRowsPerLane; ++i) {
-            const long long row = row0 + l.r + (long long)i * l.lanes;
-            if (row >= rows) break;
-            const long long e = row * channels + l.channel;
-            float dz = dy[e];
-            if (act != IDENTITY) dz *= activation_grad(y[e], act, slope);
-            sb += dz;
-            sg = fmaf(dz, (x[e] - m) * is, sg);
+        // Rows i = 0 .. 15 of the chunk in order, their loads issued kRowsInFlight at a time.
+        for (int i0 = 0; i0 < kChunkRowsPerLane; i0 += kRowsInFlight) {
+            float g[kRowsInFlight], o[kRowsInFlight], v[kRowsInFlight];
+#pragma unroll
+            for (int k = 0; k < kRowsInFlight; ++k) {
+                const long long row = row0 + l.r + (long long)(i0 + k) * l.lanes;
+                if (row < rows) {
+                    const long long e = row * channels + l.channel;
+                    g[k] = dy[e];
+                    if (act != IDENTITY) o[k] = y[e];
+                    v[k] = x[e];
+                }
+            }
+#pragma unroll
+            for (int k = 0; k < kRowsInFlight; ++k) {
+                const long long row = row0 + l.r + (long long)(i0 + k) * l.lanes;
+                if (row < rows) {
+                    float dz = g[k];
+                    if (act != IDENTITY) dz *= activation_grad(o[k], act, slope);
+                    sb += dz;
+                    sg = fmaf(dz, (v[k] - m) * is, sg);
+                }
+            }
         }
     }
     sb = lane_sum(sb, l);
@@ -259,6 +303,7 @@ JGAN_KERNEL void batch_norm_backward_finalize(const float* partials, float* sums
     const int c = blockIdx.x * blockDim.x + threadIdx.x;
     if (c >= channels) return;
     float sb = 0.f, sg = 0.f;
+#pragma unroll 4
     for (int p = 0; p < num_partials; ++p) {
         const float* q = partials + ((long long)p * channels + c) * 2;
         sb += q[0];
@@ -279,10 +324,18 @@ JGAN_KERNEL void batch_norm_backward_data(const float* dy, const float* y, const
     const int c = l.channel;
     const float m = mean[c], is = invstd[c], scale = gamma[c] * is;
     const float mean_dz = sums[2 * c] / (float)rows, mean_dz_xhat = sums[2 * c + 1] / (float)rows;
-    for_each_row(l, rows, channels, [&](long long e) {
-        float dz = dy[e];
-        if (act != IDENTITY) dz *= activation_grad(y[e], act, slope);
-        const float xhat = (x[e] - m) * is;
-        dx[e] = scale * (dz - mean_dz - xhat * mean_dz_xhat);
-    });
+    float g[kRowsInFlight], o[kRowsInFlight], v[kRowsInFlight];
+    for_each_row(
+        l, rows, channels,
+        [&](int k, long long e) {
+            g[k] = dy[e];
+            if (act != IDENTITY) o[k] = y[e];
+            v[k] = x[e];
+        },
+        [&](int k, long long e) {
+            float dz = g[k];
+            if (act != IDENTITY) dz *= activation_grad(o[k], act, slope);
+            const float xhat = (v[k] - m) * is;
+            dx[e] = scale * (dz - mean_dz - xhat * mean_dz_xhat);
+        });
 }

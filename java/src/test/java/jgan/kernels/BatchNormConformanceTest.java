@@ -13,8 +13,11 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 import jgan.device.Device;
+import jgan.device.Dim3;
 import jgan.device.Graph;
 import jgan.device.HostDevice;
+import jgan.device.KernelArgs;
+import jgan.device.LaunchConfig;
 import jgan.reference.BatchNormReference;
 import jgan.tensor.Shape;
 import jgan.tensor.Tensor;
@@ -527,6 +530,120 @@ class BatchNormConformanceTest {
             Tolerance.assertClose("invstd", invstd.toArray(), ref.invstd(), 0, 1e-5);
             Tolerance.assertClose("running_var (momentum 1: the unbiased variance)", rv.toArray(), ref.runningVar(), 0, 1e-5);
             Tolerance.assertClose("mean", mean.toArray(), ref.mean(), 0, 1e-6);
+        }
+    }
+
+    /** Eval mode takes one row (a single sample through a trained generator), in place too, as PyTorch's eval BatchNorm does. */
+    @ParameterizedTest(name = "[{0}] eval of one row, in place")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void evalOfOneRow(Target target) {
+        Device dev = open(target);
+        for (Layer l : new Layer[] {new Layer("one sample", Shape.of(1, 5), Activation.TANH),
+            new Layer("one pixel", Shape.of(1, 1, 1, 200), Activation.LEAKY_RELU)}) {
+            Inputs in = new Inputs(l, 23);
+            int c = l.channels();
+            Shape cs = Shape.of(c);
+            try (Tensor x = Tensor.of(dev, l.shape(), in.x); Tensor gamma = Tensor.of(dev, cs, in.gamma);
+                 Tensor beta = Tensor.of(dev, cs, in.beta); Tensor rm = Tensor.of(dev, cs, in.runningMean);
+                 Tensor rv = Tensor.of(dev, cs, in.runningVar)) {
+                BatchNorm.forwardEval(x, gamma, beta, rm, rv, x, EPS, l.act(), SLOPE);
+                float[] ref = BatchNormReference.forwardEval(in.x, 1, c, in.gamma, in.beta, in.runningMean, in.runningVar, EPS,
+                        l.act().code, SLOPE);
+                double[] rmd = new double[c], rvd = new double[c];
+                for (int j = 0; j < c; j++) {
+                    rmd[j] = in.runningMean[j];
+                    rvd[j] = in.runningVar[j];
+                }
+                Tolerance.assertWithinSumError(l + " eval", x.toArray(), ref,
+                        outputMagnitude(in.x, 1, c, in.gamma, in.beta, rmd, rvd, EPS), 1e-6, REL);
+                Tolerance.assertClose("running statistics untouched", rm.toArray(), in.runningMean, 0, 0);
+            }
+        }
+    }
+
+    /**
+     * The elementwise passes give the same bits whatever the grid: the face's grid (one pass of 4
+     * rows a thread here) and one block per channel group (the grid-stride loop going round 14
+     * times, with a partial last batch of rows).
+     */
+    @ParameterizedTest(name = "[{0}] elementwise passes independent of the grid")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void elementwisePassesIndependentOfGrid(Target target) {
+        Device dev = open(target);
+        Layer l = new Layer("odd", Shape.of(7, 9, 7, 131), Activation.TANH);
+        int rows = l.rows(), c = l.channels(), act = l.act().code;
+        BatchNorm.Dims d = new BatchNorm.Dims(rows, c);
+        Inputs in = new Inputs(l, 41);
+        Shape cs = Shape.of(c);
+        LaunchConfig narrow = new LaunchConfig(new Dim3(1, BatchNorm.groups(c), 1), Dim3.of(BatchNorm.THREADS), 0);
+        assertEquals(5, narrow.grid().y());
+        assertTrue(BatchNorm.rowGrid("test", d).grid().x() > 1, "the face's grid has several blocks a group");
+        try (Tensor x = Tensor.of(dev, l.shape(), in.x); Tensor gamma = Tensor.of(dev, cs, in.gamma);
+             Tensor beta = Tensor.of(dev, cs, in.beta); Tensor rm = Tensor.of(dev, cs, in.runningMean);
+             Tensor rv = Tensor.of(dev, cs, in.runningVar); Tensor dy = Tensor.of(dev, l.shape(), in.dy);
+             Tensor y1 = Tensor.empty(dev, l.shape()); Tensor y2 = Tensor.empty(dev, l.shape());
+             Tensor e1 = Tensor.empty(dev, l.shape()); Tensor e2 = Tensor.empty(dev, l.shape());
+             Tensor dx1 = Tensor.empty(dev, l.shape()); Tensor dx2 = Tensor.empty(dev, l.shape());
+             Tensor mean = Tensor.empty(dev, cs); Tensor invstd = Tensor.empty(dev, cs);
+             Tensor partials = Tensor.empty(dev, Shape.of(BatchNorm.chunks(d), c, 2)); Tensor sums = Tensor.empty(dev, Shape.of(c, 2))) {
+            for (Tensor t : new Tensor[] {y2, e2, dx2}) {
+                t.fill(Float.NaN);
+            }
+            BatchNorm.forwardTrain(x, gamma, beta, y1, mean, invstd, null, null, MOMENTUM, EPS, l.act(), SLOPE);
+            dev.launch(BatchNorm.FORWARD_TRAIN, narrow, new KernelArgs().ptr(x).ptr(mean).ptr(invstd).ptr(gamma).ptr(beta).ptr(y2)
+                    .i32(rows).i32(c).i32(act).f32(SLOPE));
+            assertArrayEquals(y1.toArray(), y2.toArray(), "forward_train");
+
+            BatchNorm.forwardEval(x, gamma, beta, rm, rv, e1, EPS, l.act(), SLOPE);
+            dev.launch(BatchNorm.FORWARD_EVAL, narrow, new KernelArgs().ptr(x).ptr(rm).ptr(rv).ptr(gamma).ptr(beta).ptr(e2)
+                    .i32(rows).i32(c).f32(EPS).i32(act).f32(SLOPE));
+            assertArrayEquals(e1.toArray(), e2.toArray(), "forward_eval");
+
+            BatchNorm.backward(dy, y1, x, gamma, mean, invstd, dx1, null, null, l.act(), SLOPE, false);
+            dev.launch(BatchNorm.BACKWARD_REDUCE, BatchNorm.chunkGrid("test", d), new KernelArgs().ptr(dy).ptr(y1).ptr(x).ptr(mean)
+                    .ptr(invstd).ptr(partials).i32(rows).i32(c).i32(act).f32(SLOPE));
+            dev.launch(BatchNorm.BACKWARD_FINALIZE, BatchNorm.channelGrid(c), new KernelArgs().ptr(partials).ptr(sums).ptr(null)
+                    .ptr(null).i32(BatchNorm.chunks(d)).i32(c).i32(0));
+            dev.launch(BatchNorm.BACKWARD_DATA, narrow, new KernelArgs().ptr(dy).ptr(y1).ptr(x).ptr(mean).ptr(invstd).ptr(gamma)
+                    .ptr(sums).ptr(dx2).i32(rows).i32(c).i32(act).f32(SLOPE));
+            assertArrayEquals(dx1.toArray(), dx2.toArray(), "backward_data");
+        }
+    }
+
+    /**
+     * gamma and beta as views into a network's flat parameter buffer, dgamma and dbeta into its
+     * flat gradient buffer, accumulated: the neighbouring gradients are untouched.
+     */
+    @ParameterizedTest(name = "[{0}] views into flat parameter and gradient buffers")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void viewsIntoFlatBuffers(Target target) {
+        Device dev = open(target);
+        Layer l = new Layer("odd", Shape.of(3, 5, 5, 5), Activation.LEAKY_RELU);
+        int rows = l.rows(), c = l.channels();
+        Inputs in = new Inputs(l, 77);
+        float[] params = new float[3 + 2 * c + 4];
+        System.arraycopy(in.gamma, 0, params, 3, c);
+        System.arraycopy(in.beta, 0, params, 3 + c, c);
+        float[] grads = new float[params.length];
+        Arrays.fill(grads, 7f);
+        Shape cs = Shape.of(c);
+        try (Tensor p = Tensor.of(dev, Shape.of(params.length), params); Tensor g = Tensor.of(dev, Shape.of(grads.length), grads);
+             Tensor x = Tensor.of(dev, l.shape(), in.x); Tensor dy = Tensor.of(dev, l.shape(), in.dy); Tensor y = Tensor.empty(dev, l.shape());
+             Tensor dx = Tensor.empty(dev, l.shape()); Tensor mean = Tensor.empty(dev, cs); Tensor invstd = Tensor.empty(dev, cs)) {
+            Tensor gamma = p.view(3, cs), beta = p.view(3 + c, cs), dgamma = g.view(3, cs), dbeta = g.view(3 + c, cs);
+            BatchNorm.forwardTrain(x, gamma, beta, y, mean, invstd, null, null, MOMENTUM, EPS, l.act(), SLOPE);
+            BatchNorm.backward(dy, y, x, gamma, mean, invstd, dx, dgamma, dbeta, l.act(), SLOPE, true);
+            BatchNormReference.Backward ref = BatchNormReference.backward(in.dy, y.toArray(), in.x, rows, c, in.gamma, mean.toArray(),
+                    invstd.toArray(), l.act().code, SLOPE);
+            float[] out = g.toArray(), want = grads.clone();
+            for (int j = 0; j < c; j++) {
+                want[3 + j] += ref.dgamma()[j];
+                want[3 + c + j] += ref.dbeta()[j];
+            }
+            Tolerance.assertClose("flat gradient buffer", out, want, 1e-4, 1e-5);
+            for (int i : new int[] {0, 1, 2, 3 + 2 * c, 4 + 2 * c, 5 + 2 * c, 6 + 2 * c}) {
+                assertEquals(7f, out[i], "gradient " + i + " outside dgamma/dbeta");
+            }
         }
     }
 
