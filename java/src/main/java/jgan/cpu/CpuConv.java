@@ -390,6 +390,56 @@ final class CpuConv {
         });
     }
 
+    // conv2d_channel_sums(dy, y, db, ws, rows, cols, act, slope, accumulate, chunk): a transposed convolution's bias
+    // gradient, db (=|+=) the column sums of dz = dy * act'(y); with ws, per split of `chunk` rows into ws[split][cols]
+    // (conv2d_wgrad_reduce adds them in order). Each split (or, without ws, each block of rows fixed by the shape) is
+    // summed in double in row order by one task, the blocks added in block order.
+    static void channelSums(CpuKernels.Call c) {
+        int rows = c.i32(4), cols = c.i32(5), act = c.i32(6);
+        float slope = c.f32(7);
+        boolean accumulate = c.i32(8) != 0, split = !c.isNull(3);
+        if (rows < 0 || cols < 1) {
+            throw new IllegalArgumentException(c.kernel.name() + ": rows must be >= 0 and cols >= 1, got " + rows + ", " + cols);
+        }
+        int chunk = split ? c.i32(9) : Math.max(1, CpuKernels.GRAIN / cols);
+        if (chunk < 1) {
+            throw new IllegalArgumentException(c.what(9) + ": must be >= 1, got " + chunk);
+        }
+        int blocks = Math.max(1, (rows + chunk - 1) / chunk);
+        CpuMemory.Ref dy = c.ptr(0, (long) rows * cols), y = c.ptrOrNull(1, (long) rows * cols), db = c.ptr(2, cols),
+                ws = split ? c.ptr(3, (long) blocks * cols) : null;
+        int[] gw = dy.words(), yw = y == null ? null : y.words();
+        int go = dy.index(), yo = y == null ? 0 : y.index();
+        double[][] sums = c.scratch.perTask(blocks, cols);
+        c.parallel.run(blocks, b -> {
+            double[] acc = sums[b];
+            java.util.Arrays.fill(acc, 0, cols, 0);
+            for (int r = b * chunk, r1 = Math.min(rows, r + chunk); r < r1; r++) {
+                for (int j = 0, e = r * cols; j < cols; j++, e++) {
+                    float v = f(gw, go + e);
+                    acc[j] += yw == null ? v : v * grad(f(yw, yo + e), act, slope);
+                }
+            }
+            if (split) {
+                for (int j = 0; j < cols; j++) {
+                    ws.words()[ws.index() + b * cols + j] = bits((float) acc[j]);
+                }
+            }
+        });
+        if (!split) {
+            int[] dbw = db.words();
+            for (int j = 0; j < cols; j++) {
+                double t = 0;
+                for (int b = 0; b < blocks; b++) {
+                    t += sums[b][j];
+                }
+                float v = (float) t;
+                int o = db.index() + j;
+                dbw[o] = bits(accumulate ? f(dbw, o) + v : v);
+            }
+        }
+    }
+
     // conv2d_wgrad_reduce(ws, dw, db, splits, k, rsc, accumulate): the splits added in split order, in float
     static void wgradReduce(CpuKernels.Call c) {
         int splits = c.i32(3), k = c.i32(4), rsc = c.i32(5);

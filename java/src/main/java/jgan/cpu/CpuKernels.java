@@ -107,6 +107,9 @@ public final class CpuKernels {
                 CpuConv::wgrad);
         def("conv2d_wgrad_reduce", "const float* ws, float* dw, float* db, int splits, int k, int rsc, int accumulate",
                 CpuConv::wgradReduce);
+        def("conv2d_channel_sums", "const float* dy, const float* y, float* db, float* ws, int rows, int cols, int act, "
+                + "float slope, int accumulate, int chunk",
+                CpuConv::channelSums);
         // kernels/batch_norm.cu (CpuBatchNorm)
         def("batch_norm_stats", "const float* x, float* partials, int rows, int channels",
                 CpuBatchNorm::stats);

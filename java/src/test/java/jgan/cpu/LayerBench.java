@@ -12,7 +12,6 @@ import jgan.device.CpuDevice;
 import jgan.device.Device;
 import jgan.kernels.Activation;
 import jgan.kernels.BatchNorm;
-import jgan.kernels.BiasGrad;
 import jgan.kernels.Conv2d;
 import jgan.kernels.ConvProblem;
 import jgan.kernels.ConvTranspose2d;
@@ -93,13 +92,7 @@ public final class LayerBench {
             if (t) {
                 fprop = () -> ConvTranspose2d.forward(pr, x, w, b, y, Activation.IDENTITY, 0f, MathMode.FP32);
                 dgrad = () -> ConvTranspose2d.backwardData(pr, dy, null, w, dx, Activation.IDENTITY, 0f, MathMode.FP32);
-                Tensor dyRows = dy.view(0, Shape.of((int) (out.numel() / outChannels), outChannels));
-                wgrad = () -> {
-                    ConvTranspose2d.backwardWeight(pr, dy, null, x, dw, Activation.IDENTITY, 0f, false, MathMode.FP32);
-                    if (db != null) {
-                        BiasGrad.compute(dyRows, db, false);
-                    }
-                };
+                wgrad = () -> ConvTranspose2d.backwardWeight(pr, dy, null, x, dw, db, Activation.IDENTITY, 0f, false, MathMode.FP32);
             } else {
                 fprop = () -> Conv2d.fprop(pr, x, w, b, y, Activation.IDENTITY, 0f, MathMode.FP32, null);
                 dgrad = () -> Conv2d.dgrad(pr, dy, null, w, dx, Activation.IDENTITY, 0f, false, MathMode.FP32);

@@ -285,7 +285,7 @@ class CpuDeviceTest {
              Tensor tx = Tensor.of(d, tr.outputShape(), RandomData.normal(r, (int) tr.outputShape().numel(), 1));
              Tensor tw = Tensor.of(d, tr.filterShape(), RandomData.normal(r, (int) tr.filterShape().numel(), 0.1));
              Tensor ty = Tensor.empty(d, tr.inputShape()); Tensor tdx = Tensor.empty(d, tr.outputShape());
-             Tensor tdw = Tensor.empty(d, tr.filterShape())) {
+             Tensor tdw = Tensor.empty(d, tr.filterShape()); Tensor tdb = Tensor.empty(d, Shape.of(tr.c()))) {
             for (MathMode mode : MathMode.values()) {
                 Conv2d.fprop(pr, x, w, b, y, Activation.IDENTITY, 0f, mode, parts);
                 out.add(bits.apply(parts));
@@ -294,8 +294,8 @@ class CpuDeviceTest {
                 Conv2d.wgrad(pr, dy, y, x, dw, db, Activation.LEAKY_RELU, 0.2f, false, mode);
                 ConvTranspose2d.forward(tr, tx, tw, null, ty, Activation.TANH, 0f, mode);
                 ConvTranspose2d.backwardData(tr, ty, ty, tw, tdx, Activation.TANH, 0f, mode);
-                ConvTranspose2d.backwardWeight(tr, ty, ty, tx, tdw, Activation.TANH, 0f, false, mode);
-                for (Tensor t : new Tensor[] {y, dx, dw, db, ty, tdx, tdw}) {
+                ConvTranspose2d.backwardWeight(tr, ty, ty, tx, tdw, tdb, Activation.TANH, 0f, false, mode);
+                for (Tensor t : new Tensor[] {y, dx, dw, db, ty, tdx, tdw, tdb}) {
                     out.add(bits.apply(t));
                 }
             }
