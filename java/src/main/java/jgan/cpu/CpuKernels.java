@@ -19,7 +19,13 @@ import jgan.device.KernelArgs;
  * over fixed chunks of the input (fixed by the sizes alone) in double and the chunk sums added in
  * chunk order, so the same inputs give the same bits whatever the thread count. The workspace
  * pointers of the one-launch reductions (partials, tickets) are checked but not used: the cpu
- * reduces in one pass and has no tickets to reset.
+ * reduces in one pass and has no tickets to reset. The two-launch reductions (conv's split-K
+ * workspace then conv2d_wgrad_reduce, batch norm's partials then its finalizers) are kept: their
+ * partial buffers are read by the next launch, whose count the face fixes.
+ *
+ * <p>One file per op family: {@link CpuDense}, {@link CpuConv}, {@link CpuBatchNorm},
+ * {@link CpuActivations}, {@link CpuLosses}, {@link CpuReduce}, {@link CpuOptimizer},
+ * {@link CpuRandom}; GEMMs through {@link CpuBlas}.
  *
  * <p>Not here: runtime_checks.cu and broken_kernels.cu, which test CUDA semantics (warps, shared
  * memory, the host runtime's fault checks): only the host runtime and CUDA run them.
