@@ -211,12 +211,9 @@ class CpuDeviceTest {
 
     @Test
     void kernelsAreTheOpsNotTheCudaSemanticsChecks() throws IOException {
-        // Issue 6: batch_norm.cu's cpu bodies come from the CPU path; until they land the family is absent as a whole.
-        Set<String> batchNorm = Set.of(jgan.kernels.BatchNorm.KERNELS);
-        boolean batchNormOnCpu = dev.hasKernel(jgan.kernels.BatchNorm.FORWARD_TRAIN);
         Set<String> ops = KernelCatalogueTest.builtKernels().stream()
                 .filter(k -> !k.startsWith("check_") && !k.startsWith("broken_"))
-                .filter(k -> batchNormOnCpu || !batchNorm.contains(k)).collect(Collectors.toCollection(TreeSet::new));
+                .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(ops, new TreeSet<>(dev.kernelNames()));
         assertFalse(dev.hasKernel("check_warp_intrinsics"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
