@@ -19,14 +19,20 @@ import dev.ludovic.netlib.blas.BLAS;
  *   pass    im2col / operands                         GEMM (row-major)                              then
  *   fprop   col[NPQ][RSC] = im2col(x (* act'(x_act_y)))  y[NPQ][K]   = col filt^T                   + bias, act, BN partials
  *   dgrad   dz[NPQ][K] = dy * act'(y)                    dcol[NPQ][RSC] = dz filt                    col2im (gather), + bias, out_act, =|+=
- *   wgrad   dz as above; col as fprop                    dw[K][RSC]  = dz^T col  (per split of NPQ)  db = column sums of dz, =|+= or to ws
+ *   wgrad   dz as above; col as fprop                    dw^T[RSC][K] = col^T dz (per split of NPQ)  stored transposed; db = column sums of dz; =|+= or to ws
+ *   channel_sums (a transposed convolution's bias gradient): column sums of dz, per split of rows
  * </pre>
  *
- * dgrad (and so a transposed convolution's forward) multiplies no zeros: its GEMM has the dense
+ * fprop runs im2col and the GEMM block by block (a block of rows in cache between the two); dgrad
+ * runs the GEMM and the col2im of a group of whole images together for the same reason.
+ *
+ * <p>dgrad (and so a transposed convolution's forward) multiplies no zeros: its GEMM has the dense
  * dz and filter as operands, and the col2im that follows gathers, for each dx pixel, only the
- * (r, s) taps whose output position (p, q) is integral and inside [0, P) x [0, Q), a sum of at most
- * ceil(R/stride_h) * ceil(S/stride_w) C-vectors. Each dx pixel is written by one task, its taps
- * added in (r, s) order.
+ * (r, s) taps whose output position (p, q) is integral and inside [0, P) x [0, Q) (tables of them
+ * per row and per column, built once a launch), a sum of at most ceil(R/stride_h) *
+ * ceil(S/stride_w) C-vectors. Each dx pixel is written by one task, its taps added in (r, s) order.
+ * The split-K workspace of wgrad and channel_sums is filled as the kernels fill it (one partial per
+ * split of the face's chunk), and conv2d_wgrad_reduce adds the splits in index order.
  *
  * <p>Determinism: every GEMM is cut into blocks fixed by the shape ({@link CpuDense#rowsPerTask}),
  * each one single-threaded BLAS call over the whole reduction (the whole R*S*C, K, or wgrad's
