@@ -253,7 +253,8 @@ final class CpuConv {
         int m = (int) pr.npq(), rsc = pr.rsc(), k = pr.k, ch = pr.c, pixels = (int) pr.nhw();
         CpuMemory.Ref dy = c.ptr(0, (long) m * k), y = c.ptrOrNull(1, (long) m * k), filt = c.ptr(2, (long) k * rsc),
                 bias = c.ptrOrNull(3, ch), dx = c.ptr(4, pr.nhw() * ch);
-        float[] dzs = c.scratch.a((long) m * k), fs = c.scratch.b((long) k * rsc), dcol = c.scratch.c((long) m * rsc),
+        // the largest array (N*P*Q x R*S*C) in slot a in every pass, so that the passes share it
+        float[] dcol = c.scratch.a((long) m * rsc), fs = c.scratch.b((long) k * rsc), dzs = c.scratch.c((long) m * k),
                 bs = c.scratch.d(ch);
         int[] fw = filt.words();
         int fo = filt.index();
@@ -327,7 +328,7 @@ final class CpuConv {
         }
         int splits = split ? (m + chunk - 1) / chunk : 1;
         CpuMemory.Ref ws = split ? c.ptr(6, (long) splits * k * rsc + (db == null ? 0 : (long) splits * k)) : null;
-        float[] dzs = c.scratch.a((long) m * k), col = c.scratch.b((long) m * rsc), dws = c.scratch.c((long) splits * k * rsc);
+        float[] col = c.scratch.a((long) m * rsc), dws = c.scratch.b((long) splits * k * rsc), dzs = c.scratch.c((long) m * k);
         int[] gw = dy.words(), yw = y == null ? null : y.words(), xw = x.words(), aw = xa == null ? null : xa.words();
         int go = dy.index(), yo = y == null ? 0 : y.index(), xo = x.index(), ao = xa == null ? 0 : xa.index();
         // operands: dz unrounded (the bias gradient sums it so), im2col(x) rounded
