@@ -5,8 +5,9 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
-import dev.ludovic.netlib.blas.BLAS;
-import dev.ludovic.netlib.blas.NativeBLAS;
+import jgan.cpu.CpuContext;
+import jgan.cpu.CpuKernels;
+import jgan.cpu.CpuMemory;
 
 /**
  * The ops of kernels/*.cu written in Java for the CPU: fast where the host runtime is faithful,
@@ -20,26 +21,24 @@ import dev.ludovic.netlib.blas.NativeBLAS;
  *       address is {@code id << 32} plus a byte offset, so that {@link KernelArgs}' pointer
  *       arithmetic works; pointers decode back to (words, index) and are refused when they
  *       name no live allocation or are not word-aligned. Buffers are below 4 GiB.</li>
- *   <li>Kernels ({@link CpuKernels}, {@link CpuDense}): one Java body per entry point, the
- *       arguments checked against the kernel's C++ parameter list; GEMMs through BLAS
- *       (dev.ludovic.netlib: native BLAS when the system has one, else its Java
- *       implementation), the rest in Java loops. The check_* and broken_* kernels, which test
- *       CUDA semantics, are not here.</li>
- *   <li>Threads ({@link CpuParallel}): a fixed pool, {@code -Djgan.cpu.threads} or
+ *   <li>Kernels (package {@code jgan.cpu}: {@link CpuKernels}, the registry, and one file per op
+ *       family): one Java body per entry point, the arguments checked against the kernel's C++
+ *       parameter list; GEMMs through BLAS ({@link jgan.cpu.CpuBlas}: the bundled OpenBLAS,
+ *       1 thread per call, under netlib's API; netlib's Java BLAS where it cannot load), the rest
+ *       in Java loops. The check_* and broken_* kernels, which test CUDA semantics, are not
+ *       here.</li>
+ *   <li>Threads ({@link jgan.cpu.CpuParallel}): a fixed pool, {@code -Djgan.cpu.threads} or
  *       {@code $JGAN_CPU_THREADS} (default: the number of cores). Work is cut by the problem's
- *       shape alone, so results are the same bits whatever the thread count. A native BLAS
- *       that threads itself (OpenBLAS, unless OPENBLAS_NUM_THREADS=1) gets each GEMM whole.</li>
+ *       shape alone (a GEMM into blocks, each one single-threaded BLAS call over the whole K),
+ *       so results are the same bits whatever the thread count.</li>
  *   <li>Every operation is done when its call returns; {@link #synchronize()} has nothing to wait
  *       for. Graph capture records launches, device copies and fills and replays them in order
  *       ({@link SynchronousDevice}, shared with {@link HostDevice}).</li>
  * </ul>
  */
 public final class CpuDevice extends SynchronousDevice {
-    private final CpuMemory memory = new CpuMemory();
-    private final CpuParallel parallel;
-    private final CpuDense.Scratch scratch = new CpuDense.Scratch();
-    private final BLAS blas;
-    private final boolean splitGemms;
+    private final CpuContext context;
+    private final CpuMemory memory;
 
     /** A cpu device with the default number of threads. */
     public CpuDevice() {
@@ -47,24 +46,8 @@ public final class CpuDevice extends SynchronousDevice {
     }
 
     public CpuDevice(int threads) {
-        this.parallel = new CpuParallel(threads);
-        this.blas = BLAS.getInstance();
-        this.splitGemms = !(blas instanceof NativeBLAS) || nativeBlasSingleThreaded();
-    }
-
-    /**
-     * Whether the environment makes a native BLAS single-threaded: the first of OpenBLAS's
-     * OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS, OMP_NUM_THREADS that is set, is 1. Then our threads
-     * split the GEMMs; otherwise the native BLAS gets each one whole and threads it itself.
-     */
-    static boolean nativeBlasSingleThreaded() {
-        for (String name : new String[] {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"}) {
-            String v = System.getenv(name);
-            if (v != null && !v.isBlank()) {
-                return v.trim().equals("1");
-            }
-        }
-        return false;
+        this.context = new CpuContext(threads);
+        this.memory = context.memory();
     }
 
     /** {@code -Djgan.cpu.threads}, else {@code $JGAN_CPU_THREADS}, else the number of cores. */
@@ -99,22 +82,21 @@ public final class CpuDevice extends SynchronousDevice {
 
     @Override
     public String description() {
-        return "CPU (" + parallel.threads() + (parallel.threads() == 1 ? " thread" : " threads") + ", BLAS: "
-                + blasImplementation() + ")";
+        return "CPU (" + threads() + (threads() == 1 ? " thread" : " threads") + ", BLAS: " + blasDescription() + ")";
     }
 
-    /** The class of the BLAS implementation in use, e.g. dev.ludovic.netlib.blas.JNIBLAS (native) or ...Java11BLAS. */
-    public String blasImplementation() {
-        return blas.getClass().getName();
+    /** The BLAS in use, e.g. "OpenBLAS 0.3.31 (bundled, 1 thread per call)", or the Java fallback and why. */
+    public String blasDescription() {
+        return context.blas().description();
     }
 
-    /** Whether this device's threads split the GEMMs (Java BLAS, or a single-threaded native one). */
-    public boolean splitsGemms() {
-        return splitGemms;
+    /** Whether the GEMMs run on the bundled OpenBLAS (else netlib's Java BLAS, or netlib's choice). */
+    public boolean bundledOpenBlas() {
+        return context.blas().bundledOpenBlas();
     }
 
     public int threads() {
-        return parallel.threads();
+        return context.parallel().threads();
     }
 
     @Override
@@ -157,12 +139,12 @@ public final class CpuDevice extends SynchronousDevice {
     }
 
     private CpuKernels.Call call(CpuKernels.Kernel k, long[] bits) {
-        return new CpuKernels.Call(k, bits, memory, parallel, scratch, blas, splitGemms);
+        return new CpuKernels.Call(k, bits, context);
     }
 
     /** One launch at a time: the scratch arrays are shared. */
     private synchronized void execute(CpuKernels.Kernel k, long[] bits) {
-        k.body().run(call(k, bits));
+        call(k, bits).run();
     }
 
     // ---------------------------------------------------------------- copies and fills
@@ -276,7 +258,6 @@ public final class CpuDevice extends SynchronousDevice {
     @Override
     protected void closeDevice() {
         clearCapture();
-        parallel.close();
-        memory.clear();
+        context.close();
     }
 }

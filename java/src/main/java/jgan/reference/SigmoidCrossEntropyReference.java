@@ -18,9 +18,9 @@ public final class SigmoidCrossEntropyReference {
             double zi = z[i], ti = t[i], wi = w == null ? 1.0 : w[i];
             double e = Math.exp(-Math.abs(zi));
             double l = Math.max(zi, 0) - zi * ti + Math.log1p(e);
-            double s = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
+            double m = e / (1 + e); // s(-|z|): s(z) - t formed from it keeps the tiny gradient of |z| > 37
             sum += wi * l;
-            grad[i] = (float) (factor * wi * (s - ti));
+            grad[i] = (float) (factor * wi * (zi >= 0 ? (1 - ti) - m : m - ti));
         }
         return new Result(factor * sum, grad);
     }

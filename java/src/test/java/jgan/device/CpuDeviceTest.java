@@ -18,7 +18,11 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import jgan.kernels.Activation;
+import jgan.kernels.BatchNorm;
 import jgan.kernels.BiasGrad;
+import jgan.kernels.Conv2d;
+import jgan.kernels.ConvProblem;
+import jgan.kernels.ConvTranspose2d;
 import jgan.kernels.Counters;
 import jgan.kernels.Dense;
 import jgan.kernels.LeakyRelu;
@@ -66,7 +70,10 @@ class CpuDeviceTest {
         assertEquals("cpu", dev.kind().label());
         assertEquals(2, dev.threads());
         String d = dev.description();
-        assertTrue(d.startsWith("CPU (2 threads, BLAS: dev.ludovic.netlib.blas.") && d.endsWith(dev.blasImplementation() + ")"), d);
+        assertEquals("CPU (2 threads, BLAS: " + dev.blasDescription() + ")", d);
+        // the bundled OpenBLAS loads on linux-x86_64 with no system package (else the fallback says why)
+        assertTrue(dev.bundledOpenBlas(), d);
+        assertTrue(dev.blasDescription().matches("OpenBLAS \\d+\\.\\d+\\.\\d+ \\(bundled, 1 thread per call\\)"), d);
     }
 
     @Test
@@ -204,13 +211,8 @@ class CpuDeviceTest {
 
     @Test
     void kernelsAreTheOpsNotTheCudaSemanticsChecks() throws IOException {
-        // Issue 6: batch_norm.cu's cpu bodies come from the CPU path; until they land the family is absent as a whole.
-        Set<String> batchNorm = Set.of(jgan.kernels.BatchNorm.KERNELS);
-        boolean batchNormOnCpu = dev.hasKernel(jgan.kernels.BatchNorm.FORWARD_TRAIN);
         Set<String> ops = KernelCatalogueTest.builtKernels().stream()
                 .filter(k -> !k.startsWith("check_") && !k.startsWith("broken_"))
-                .filter(k -> batchNormOnCpu || !batchNorm.contains(k))
-                .filter(k -> !k.startsWith("conv2d_"))
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(ops, new TreeSet<>(dev.kernelNames()));
         assertFalse(dev.hasKernel("check_warp_intrinsics"));
@@ -266,6 +268,50 @@ class CpuDeviceTest {
             out.add(bits.apply(wideCols));
             Tanh.forward(big, g);
             out.add(bits.apply(g));
+        }
+        // convolution: fprop in several row blocks with BN partials, dgrad's col2im in pixel blocks, wgrad in 8 splits
+        // (N*P*Q = 1024), a transposed convolution, FP32 and TF32
+        ConvProblem pr = ConvProblem.of(4, 32, 32, 20, 70, 3, 2, 1, 1);
+        ConvProblem tr = ConvProblem.transposed(2, 9, 9, 24, 10, 4, 2, 1, 1, 1);
+        try (Tensor x = Tensor.of(d, pr.inputShape(), RandomData.normal(r, (int) pr.inputShape().numel(), 1));
+             Tensor w = Tensor.of(d, pr.filterShape(), RandomData.normal(r, (int) pr.filterShape().numel(), 0.1));
+             Tensor b = Tensor.of(d, Shape.of(70), RandomData.normal(r, 70, 0.1)); Tensor y = Tensor.empty(d, pr.outputShape());
+             Tensor parts = Tensor.empty(d, Conv2d.bnPartialsShape(pr));
+             Tensor dy = Tensor.of(d, pr.outputShape(), RandomData.normal(r, (int) pr.outputShape().numel(), 1));
+             Tensor dx = Tensor.empty(d, pr.inputShape()); Tensor dw = Tensor.empty(d, pr.filterShape()); Tensor db = Tensor.empty(d, Shape.of(70));
+             Tensor tx = Tensor.of(d, tr.outputShape(), RandomData.normal(r, (int) tr.outputShape().numel(), 1));
+             Tensor tw = Tensor.of(d, tr.filterShape(), RandomData.normal(r, (int) tr.filterShape().numel(), 0.1));
+             Tensor ty = Tensor.empty(d, tr.inputShape()); Tensor tdx = Tensor.empty(d, tr.outputShape());
+             Tensor tdw = Tensor.empty(d, tr.filterShape()); Tensor tdb = Tensor.empty(d, Shape.of(tr.c()))) {
+            for (MathMode mode : MathMode.values()) {
+                Conv2d.fprop(pr, x, w, b, y, Activation.IDENTITY, 0f, mode, parts);
+                out.add(bits.apply(parts));
+                Conv2d.fprop(pr, x, w, b, y, Activation.LEAKY_RELU, 0.2f, mode, null);
+                Conv2d.dgrad(pr, dy, y, w, dx, Activation.LEAKY_RELU, 0.2f, false, mode);
+                Conv2d.wgrad(pr, dy, y, x, dw, db, Activation.LEAKY_RELU, 0.2f, false, mode);
+                ConvTranspose2d.forward(tr, tx, tw, null, ty, Activation.TANH, 0f, mode);
+                ConvTranspose2d.backwardData(tr, ty, ty, tw, tdx, Activation.TANH, 0f, mode);
+                ConvTranspose2d.backwardWeight(tr, ty, ty, tx, tdw, tdb, Activation.TANH, 0f, false, mode);
+                for (Tensor t : new Tensor[] {y, dx, dw, db, ty, tdx, tdw, tdb}) {
+                    out.add(bits.apply(t));
+                }
+            }
+        }
+        // batch norm: many statistics chunks (C = 70: 48 rows a chunk) and the wide layout (C = 130)
+        for (Shape s : new Shape[] {Shape.of(5, 9, 11, 70), Shape.of(2, 10, 10, 130)}) {
+            int c = s.dim(3);
+            Shape cs = Shape.of(c);
+            try (Tensor x = Tensor.of(d, s, RandomData.normal(r, (int) s.numel(), 2)); Tensor gamma = Tensor.of(d, cs, RandomData.normal(r, c, 1));
+                 Tensor beta = Tensor.of(d, cs, RandomData.normal(r, c, 1)); Tensor y = Tensor.empty(d, s); Tensor mean = Tensor.empty(d, cs);
+                 Tensor invstd = Tensor.empty(d, cs); Tensor rm = Tensor.zeros(d, cs); Tensor rv = Tensor.zeros(d, cs);
+                 Tensor dy = Tensor.of(d, s, RandomData.normal(r, (int) s.numel(), 1)); Tensor dx = Tensor.empty(d, s);
+                 Tensor dg = Tensor.empty(d, cs); Tensor db = Tensor.empty(d, cs)) {
+                BatchNorm.forwardTrain(x, gamma, beta, y, mean, invstd, rm, rv, 0.1f, 1e-5f, Activation.LEAKY_RELU, 0.2f);
+                BatchNorm.backward(dy, y, x, gamma, mean, invstd, dx, dg, db, Activation.LEAKY_RELU, 0.2f, false);
+                for (Tensor t : new Tensor[] {y, mean, invstd, rm, rv, dx, dg, db}) {
+                    out.add(bits.apply(t));
+                }
+            }
         }
         return out;
     }

@@ -1,4 +1,4 @@
-package jgan.device;
+package jgan.cpu;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The cpu device's memory. Each raw allocation is a Java {@code int[]} of 32-bit words, kept in a
  * table by a positive id; the address handed out is {@code id << 32}, so that the byte offsets
- * {@link KernelArgs} and the faces add to it land in the low 32 bits, and a pointer argument
+ * {@link jgan.device.KernelArgs} and the faces add to it land in the low 32 bits, and a pointer argument
  * decodes back to (allocation, word index).
  *
  * <p>Why {@code int[]} words and not {@code float[]}: device memory holds floats AND integers
@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a pointer whose byte offset is not a multiple of 4, or whose id names no live allocation, is
  * refused with an {@link IllegalArgumentException}.
  */
-final class CpuMemory {
+public final class CpuMemory {
     /** Allocations must be smaller than this: the byte offset of a pointer one past the end fits 32 bits. */
     static final long LIMIT_BYTES = 1L << 32;
 
@@ -36,11 +36,11 @@ final class CpuMemory {
     private final AtomicInteger lastId = new AtomicInteger();
 
     /** A decoded pointer: the allocation's words and the word index it points at. */
-    record Ref(int[] words, int index) {
+    public record Ref(int[] words, int index) {
     }
 
     /** A new zeroed allocation of {@code bytes} (rounded up to whole words); 0 when the Java heap is exhausted. */
-    long allocate(long bytes) {
+    public long allocate(long bytes) {
         if (bytes <= 0 || bytes >= LIMIT_BYTES) {
             throw new IllegalArgumentException(String.format(
                     "cpu: cannot allocate %,d bytes: a buffer must have at least 1 and fewer than 4 GiB (%,d) bytes", bytes, LIMIT_BYTES));
@@ -59,18 +59,18 @@ final class CpuMemory {
         return (long) id << 32;
     }
 
-    void free(long address) {
+    public void free(long address) {
         if ((address & 0xffffffffL) != 0 || live.remove(id(address)) == null) {
             throw new IllegalArgumentException("cpu: free of 0x" + Long.toHexString(address) + ", which is no allocation");
         }
     }
 
     /** Drops every allocation (the device is closing). */
-    void clear() {
+    public void clear() {
         live.clear();
     }
 
-    int liveAllocations() {
+    public int liveAllocations() {
         return live.size();
     }
 
@@ -82,7 +82,7 @@ final class CpuMemory {
      * Decodes a device address: the allocation and word index. {@code what} names the pointer in
      * the error (e.g. "dense_forward: argument 2 (const float* b)").
      */
-    Ref decode(long address, String what) {
+    public Ref decode(long address, String what) {
         if (address == 0) {
             throw new IllegalArgumentException(what + ": null pointer");
         }
@@ -102,7 +102,7 @@ final class CpuMemory {
     }
 
     /** As {@link #decode}, and checks that {@code count} words from there lie inside the allocation. */
-    Ref decode(long address, long count, String what) {
+    public Ref decode(long address, long count, String what) {
         Ref r = decode(address, what);
         if (count > (long) r.words().length - r.index()) {
             throw new IllegalArgumentException(what + ": " + count + " words at byte offset " + 4L * r.index()

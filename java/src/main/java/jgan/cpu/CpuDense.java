@@ -1,7 +1,7 @@
-package jgan.device;
+package jgan.cpu;
 
-import static jgan.device.CpuKernels.bits;
-import static jgan.device.CpuKernels.f;
+import static jgan.cpu.CpuKernels.bits;
+import static jgan.cpu.CpuKernels.f;
 
 import dev.ludovic.netlib.blas.BLAS;
 
@@ -24,9 +24,8 @@ import dev.ludovic.netlib.blas.BLAS;
  * row-major result are columns of the column-major one, so a block of result rows is one sgemm
  * on a block of the right-hand operand: that is how the work is split among threads. The blocks
  * are fixed by the shape alone and every result element is computed by one sgemm call, with the
- * whole K, so the thread count never changes the bits. A native BLAS that runs its own threads
- * (OpenBLAS unless OPENBLAS_NUM_THREADS=1) gets each GEMM whole instead: calls from several of our
- * threads would only wait for each other's BLAS threads (measured: twice as slow).
+ * whole K, so the thread count never changes the bits. This is the one path, whatever the BLAS:
+ * the bundled OpenBLAS runs 1 thread per call ({@link CpuBlas}), the Java BLAS has no threads.
  *
  * <p>Math modes: 0 FP32; 1 TF32: both GEMM operands are rounded to tf32 as
  * {@code wmma::__float_to_tf32} does (nearest, ties away from zero: add half an ulp of the 10-bit
@@ -39,36 +38,19 @@ import dev.ludovic.netlib.blas.BLAS;
  * activation derivative, and the results converted back in the epilogue.
  */
 final class CpuDense {
-    /** A task's share of a GEMM: at least this many multiply-adds (fewer tasks for small layers). */
-    static final long TASK_FMAS = 1L << 19;
+    /**
+     * A task's share of a GEMM: at least this many multiply-adds (fewer tasks for small layers).
+     * A block is one BLAS call that packs the whole of the other operand again, so a block must
+     * be long enough for that to be small beside its multiply-adds (measured with OpenBLAS on
+     * DCGAN-28's shapes: blocks of 8 rows ran at a third of one whole call's speed).
+     */
+    static final long TASK_FMAS = 1L << 22;
+    /** At least this many rows a block (a multiple of 16, as OpenBLAS's kernels block by 4, 8 or 16). */
+    static final int MIN_ROWS = 64;
     /** At most this many tasks a GEMM. */
     static final int MAX_TASKS = 64;
 
     private CpuDense() {
-    }
-
-    /** Float arrays reused from launch to launch (a device runs one launch at a time). */
-    static final class Scratch {
-        private float[] a = new float[0], b = new float[0], c = new float[0];
-
-        float[] a(long n) {
-            return a = grow(a, n);
-        }
-
-        float[] b(long n) {
-            return b = grow(b, n);
-        }
-
-        float[] c(long n) {
-            return c = grow(c, n);
-        }
-
-        private static float[] grow(float[] s, long n) {
-            if (n > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("cpu: a GEMM operand of " + n + " floats exceeds a Java array");
-            }
-            return s.length >= n ? s : new float[(int) Math.max(n, Math.min(Integer.MAX_VALUE - 8, s.length * 3L / 2))];
-        }
     }
 
     /** wmma::__float_to_tf32 on the bits: nearest, ties away from zero; NaN and Inf pass through. */
@@ -95,17 +77,25 @@ final class CpuDense {
         }
     }
 
-    /**
-     * Rows of the result per task: the work's share by TASK_FMAS and MAX_TASKS, a multiple of 8
-     * (BLAS kernels block by 4 or 8); all rows in one task when the BLAS threads its calls itself.
-     */
-    static int rowsPerTask(CpuKernels.Call c, int rows, long fmasPerRow) {
-        if (!c.splitGemms) {
-            return Math.max(1, rows);
+    /** act' from the activation's output y, in float as the kernels' activation_grad (conv.cu, batch_norm.cu). */
+    static float grad(float y, int act, float slope) {
+        switch (act) {
+            case 1: return y > 0f ? 1f : 0f;
+            case 2: return y > 0f ? 1f : slope;
+            case 3: return 1f - y * y;
+            default: return 1f;
         }
+    }
+
+    /**
+     * Rows of the result per task: the work's share by TASK_FMAS, MIN_ROWS and MAX_TASKS, a
+     * multiple of 16. A function of the shape alone: the thread count only decides which thread
+     * runs a block.
+     */
+    static int rowsPerTask(int rows, long fmasPerRow) {
         long r = Math.max((TASK_FMAS + fmasPerRow - 1) / Math.max(1, fmasPerRow), (rows + MAX_TASKS - 1L) / MAX_TASKS);
-        r = (r + 7) / 8 * 8;
-        return (int) Math.min(rows, r);
+        r = Math.max(MIN_ROWS, (r + 15) / 16 * 16);
+        return (int) Math.min(rows, Math.max(1, r));
     }
 
     /** Words [0, n) of {@code src} as floats into {@code dst}, tf32-rounded when asked. */
@@ -137,13 +127,11 @@ final class CpuDense {
                 y = c.ptr(3, (long) rows * out);
         float[] xs = c.scratch.a((long) rows * in), ws = c.scratch.b((long) out * in), ys = c.scratch.c((long) rows * out);
         toFloats(c, w, ws, (long) out * in, tf32);
-        float[] bias = new float[out];
-        if (b != null) {
-            for (int j = 0; j < out; j++) {
-                bias[j] = f(b.words(), b.index() + j);
-            }
+        float[] bias = c.scratch.d(out);
+        for (int j = 0; j < out; j++) {
+            bias[j] = b == null ? 0f : f(b.words(), b.index() + j);
         }
-        int block = rowsPerTask(c, rows, (long) in * out);
+        int block = rowsPerTask(rows, (long) in * out);
         int[] yw = y.words(), xw = x.words();
         int yo = y.index(), xo = x.index();
         BLAS blas = c.blas;
@@ -175,7 +163,7 @@ final class CpuDense {
                 dx = c.ptr(3, (long) rows * in);
         float[] dzs = c.scratch.a((long) rows * out), ws = c.scratch.b((long) out * in), dxs = c.scratch.c((long) rows * in);
         toFloats(c, w, ws, (long) out * in, tf32);
-        int block = rowsPerTask(c, rows, (long) in * out);
+        int block = rowsPerTask(rows, (long) in * out);
         int[] gw = dy.words(), yw = y.words(), dxw = dx.words();
         int go = dy.index(), yo = y.index(), dxo = dx.index();
         BLAS blas = c.blas;
@@ -213,14 +201,16 @@ final class CpuDense {
             }
         });
         toFloats(c, x, xs, (long) rows * in, tf32);
-        int block = rowsPerTask(c, out, (long) rows * in);
+        int block = rowsPerTask(out, (long) rows * in);
         int[] dww = dw.words();
         int dwo = dw.index();
         BLAS blas = c.blas;
+        double[][] perTask = c.scratch.perTask(CpuParallel.tasks(out, block), block);
         c.parallel.run(CpuParallel.tasks(out, block), t -> {
             int o0 = t * block, o1 = Math.min(out, o0 + block), no = o1 - o0;
             if (db != null) {
-                double[] sums = new double[no];
+                double[] sums = perTask[t];
+                java.util.Arrays.fill(sums, 0, no, 0);
                 for (int r = 0; r < rows; r++) {
                     int row = r * out;
                     for (int j = o0; j < o1; j++) {

@@ -1,4 +1,4 @@
-package jgan.device;
+package jgan.cpu;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -13,11 +13,11 @@ import java.util.function.IntConsumer;
  * cut the work into tasks by the problem's shape alone, every output element is written by one
  * task, and partial sums are kept per task and added in task order.
  */
-final class CpuParallel implements AutoCloseable {
+public final class CpuParallel implements AutoCloseable {
     private final int threads;
     private final ExecutorService pool;
 
-    CpuParallel(int threads) {
+    public CpuParallel(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("cpu: thread count must be >= 1, got " + threads);
         }
@@ -30,7 +30,7 @@ final class CpuParallel implements AutoCloseable {
         });
     }
 
-    int threads() {
+    public int threads() {
         return threads;
     }
 
