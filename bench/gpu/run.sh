@@ -146,6 +146,29 @@ if grep -q "^GPU: used" "$OUT/jgan-info.txt"; then
     tee -a "$REPORT" < "$OUT/bench.txt"
 fi
 
+# ---- per-layer microbenchmark: DCGAN-64's conv / convT / BN at batch 128, jgan beside PyTorch + cuDNN ----
+# jgan.bench.ConvLayers first checks every pass against the double reference, then (with a GPU)
+# times each with device events; conv_layers_torch.py times the same shapes through cuDNN in this
+# same call; compare_layers.py joins the two. Without a GPU: the correctness check and PyTorch's
+# CPU dry run only, and the report says so.
+say ""
+say "== conv layers: jgan vs PyTorch + cuDNN (full output: layers-jgan.txt, layers-torch.txt)"
+"${T_INFO[@]}" "$JAVA" "${JVM_OPTS[@]}" -cp "$CP" jgan.bench.ConvLayers --device auto --batch "${JGAN_LAYERS_BATCH:-128}" \
+    --json "$OUT/layers-jgan.jsonl" > "$OUT/layers-jgan.txt" 2>&1 || say "(jgan ConvLayers exited $?: see layers-jgan.txt)"
+grep -v -E '^(INFO|[A-Z][a-z]{2} [0-9]+, [0-9]{4})' "$OUT/layers-jgan.txt" | tee -a "$REPORT"
+if python3 -c 'import torch' >/dev/null 2>&1; then
+    "${T_INFO[@]}" python3 "$HERE/conv_layers_torch.py" --batch "${JGAN_LAYERS_BATCH:-128}" --json "$OUT/layers-torch.jsonl" \
+        > "$OUT/layers-torch.txt" 2>&1 || say "(conv_layers_torch.py exited $?: see layers-torch.txt)"
+    grep -v '^{' "$OUT/layers-torch.txt" | tee -a "$REPORT"
+    if [ -s "$OUT/layers-jgan.jsonl" ] && [ -s "$OUT/layers-torch.jsonl" ]; then
+        say ""
+        say "== conv layers side by side"
+        python3 "$HERE/compare_layers.py" "$OUT/layers-jgan.jsonl" "$OUT/layers-torch.jsonl" 2>&1 | tee -a "$REPORT"
+    fi
+else
+    say "PyTorch not importable here: no cuDNN comparison"
+fi
+
 # ---- the table, last ----
 say ""
 python3 - "$OUT/junit" "$OUT/junit.log" "$JUNIT_RC" "$START" > "$OUT/summary.txt" <<'PY'
