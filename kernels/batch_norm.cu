@@ -64,6 +64,7 @@
 //   batch_norm_forward_eval     32 regs:               8 blocks = 2048 threads (100%),       32 KiB
 //   finalize / backward_finalize 28-29 regs, 128-thread blocks (C / 128 of them: latency bound)
 #include "jgan_portable.cuh"
+#include "activation.cuh"
 
 namespace batch_norm_detail {
 
@@ -73,29 +74,9 @@ constexpr int kWideGroup = 32;        // wider tensors go by groups of 32 channe
 constexpr int kChunkRowsPerLane = 16; // rows per thread in a stats / backward-reduce chunk
 constexpr int kRowsInFlight = 4;      // rows whose loads a thread issues together in the other passes
 
-enum Activation { IDENTITY = 0, RELU = 1, LEAKY_RELU = 2, TANH = 3 };
+using namespace jgan_activation;  // activate / activation_grad: one definition, kernels/activation.cuh
 
 __device__ __forceinline__ int group_width(int channels) { return channels <= kNarrowChannels ? channels : kWideGroup; }
-
-// Activation with NaN passing through (PyTorch: relu(NaN) = NaN).
-__device__ __forceinline__ float activate(float v, int act, float slope) {
-    switch (act) {
-        case RELU: return v < 0.f ? 0.f : v;
-        case LEAKY_RELU: return v < 0.f ? slope * v : v;
-        case TANH: return tanhf(v);
-        default: return v;
-    }
-}
-
-// d act / d pre-activation, from the activation's output y.
-__device__ __forceinline__ float activation_grad(float y, int act, float slope) {
-    switch (act) {
-        case RELU: return y > 0.f ? 1.f : 0.f;
-        case LEAKY_RELU: return y > 0.f ? 1.f : slope;
-        case TANH: return 1.f - y * y;
-        default: return 1.f;
-    }
-}
 
 // Where this thread sits in the block layout above.
 struct Lane {

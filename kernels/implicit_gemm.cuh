@@ -32,6 +32,7 @@
 // 16-byte multiples (wmma needs 32-byte aligned tiles, float4 loads 16) and shift banks.
 #pragma once
 #include "jgan_portable.cuh"
+#include "activation.cuh"
 
 // Full unrolling where a loop indexes the accumulators: a loop left rolled (its body is large,
 // e.g. dgrad's epilogue) would index acc dynamically and move it to local memory. g++ (the host
@@ -53,27 +54,7 @@ constexpr int B_TILE = BK * B_LD;
 constexpr int SMEM_FLOATS = 2 * A_TILE + 2 * B_TILE;
 static_assert(BM * C_LD <= SMEM_FLOATS, "the C staging tile reuses the operand buffers");
 
-// The activation codes of jgan.kernels.Activation.
-enum Activation { IDENTITY = 0, RELU = 1, LEAKY_RELU = 2, TANH = 3 };
-
-__device__ __forceinline__ float activate(float v, int act, float slope) {
-    switch (act) {
-        case RELU: return v > 0.f ? v : 0.f;
-        case LEAKY_RELU: return v > 0.f ? v : slope * v;
-        case TANH: return tanhf(v);
-        default: return v;
-    }
-}
-
-// d act / d pre-activation, from the activation's OUTPUT y (all four allow it).
-__device__ __forceinline__ float activation_grad(float y, int act, float slope) {
-    switch (act) {
-        case RELU: return y > 0.f ? 1.f : 0.f;
-        case LEAKY_RELU: return y > 0.f ? 1.f : slope;
-        case TANH: return 1.f - y * y;
-        default: return 1.f;
-    }
-}
+using namespace jgan_activation;  // activate / activation_grad: one definition, kernels/activation.cuh
 
 // Tile coordinates of a thread's j-th element (j = 0..3) of an A tile [BM][BK].
 template <bool kContiguousK>

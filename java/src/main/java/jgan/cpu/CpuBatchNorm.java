@@ -33,14 +33,9 @@ final class CpuBatchNorm {
     private CpuBatchNorm() {
     }
 
-    /** The kernels' activation: NaN passes through every one (as PyTorch's), unlike dense.cu's ReLU. */
+    /** The kernels' activation (kernels/activation.cuh, shared with the GEMM epilogues): NaN passes through. */
     static float activate(float v, int act, float slope) {
-        switch (act) {
-            case 1: return v < 0f ? 0f : v;
-            case 2: return v < 0f ? slope * v : v;
-            case 3: return (float) Math.tanh(v);
-            default: return v;
-        }
+        return CpuDense.activate(v, act, slope);
     }
 
     /** Rows of one statistics partial for this many channels (the kernels' chunk). */

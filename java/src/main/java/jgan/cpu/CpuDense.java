@@ -58,10 +58,11 @@ final class CpuDense {
         return (u & 0x7f800000) == 0x7f800000 ? u : (u + 0x1000) & 0xffffe000;
     }
 
+    /** The fused activation of kernels/activation.cuh: NaN passes through (PyTorch's relu(NaN) = NaN). */
     static float activate(float v, int act, float slope) {
         switch (act) {
-            case 1: return v > 0f ? v : 0f;
-            case 2: return v > 0f ? v : slope * v;
+            case 1: return v < 0f ? 0f : v;
+            case 2: return v < 0f ? slope * v : v;
             case 3: return (float) Math.tanh(v);
             default: return v;
         }

@@ -18,24 +18,14 @@ public final class BatchNormReference {
     public record Backward(float[] dx, float[] dgamma, float[] dbeta) {
     }
 
-    /** The fused activation (codes of jgan.kernels.Activation), NaN passing through. */
+    /** The fused activation (codes of jgan.kernels.Activation), NaN passing through: {@link DenseReference#activate}. */
     public static double activate(double v, int act, double slope) {
-        switch (act) {
-            case 1: return v < 0 ? 0 : v;
-            case 2: return v < 0 ? slope * v : v;
-            case 3: return Math.tanh(v);
-            default: return v;
-        }
+        return DenseReference.activate(v, act, slope);
     }
 
-    /** d act / d pre-activation from the activation's output y. */
+    /** d act / d pre-activation from the activation's output y: {@link DenseReference#activationGrad}. */
     public static double activationGrad(double y, int act, double slope) {
-        switch (act) {
-            case 1: return y > 0 ? 1 : 0;
-            case 2: return y > 0 ? 1 : slope;
-            case 3: return 1 - y * y;
-            default: return 1;
-        }
+        return DenseReference.activationGrad(y, act, slope);
     }
 
     static double[] toDouble(float[] v) {

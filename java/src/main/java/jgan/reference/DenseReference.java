@@ -16,16 +16,18 @@ public final class DenseReference {
         Rounding NONE = v -> v;
     }
 
-    static double activate(double v, int act, double slope) {
+    /** The fused activation (codes of jgan.kernels.Activation; kernels/activation.cuh), NaN passing through as in PyTorch. */
+    public static double activate(double v, int act, double slope) {
         switch (act) {
-            case 1: return v > 0 ? v : 0;
-            case 2: return v > 0 ? v : slope * v;
+            case 1: return v < 0 ? 0 : v;
+            case 2: return v < 0 ? slope * v : v;
             case 3: return Math.tanh(v);
             default: return v;
         }
     }
 
-    static double activationGrad(double y, int act, double slope) {
+    /** d act / d pre-activation from the activation's output y. */
+    public static double activationGrad(double y, int act, double slope) {
         switch (act) {
             case 1: return y > 0 ? 1 : 0;
             case 2: return y > 0 ? 1 : slope;

@@ -164,6 +164,32 @@ class DenseConformanceTest {
         }
     }
 
+    /**
+     * A NaN input stays NaN through every fused activation (PyTorch: relu(NaN) = NaN), so that a
+     * diverging network is seen downstream by the NaN/Inf check instead of being zeroed by a ReLU;
+     * rows without the NaN are untouched. The same activation code serves conv and batch norm.
+     */
+    @ParameterizedTest(name = "[{0}] NaN passes through the fused activations")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void nanPassesThroughFusedActivations(Target target) {
+        Device dev = target.device();
+        int rows = 3, in = 4, out = 5;
+        float[] x = RandomData.smallIntegers(new SplittableRandom(5), rows * in, 3);
+        x[in + 2] = Float.NaN; // row 1
+        float[] w = RandomData.smallIntegers(new SplittableRandom(6), out * in, 3);
+        for (Activation act : Activation.values()) {
+            try (Tensor tx = Tensor.of(dev, Shape.of(rows, in), x); Tensor tw = Tensor.of(dev, Shape.of(out, in), w);
+                 Tensor ty = Tensor.empty(dev, Shape.of(rows, out))) {
+                Dense.forward(tx, tw, null, ty, act, 0.2f, MathMode.FP32);
+                float[] y = ty.toArray();
+                for (int j = 0; j < out; j++) {
+                    assertTrue(Float.isNaN(y[out + j]), act + ": y[1][" + j + "] = " + y[out + j] + ", NaN expected");
+                    assertTrue(!Float.isNaN(y[j]) && !Float.isNaN(y[2 * out + j]), act + ": a row without NaN became NaN");
+                }
+            }
+        }
+    }
+
     @Test
     void badShapesAreRefused() {
         Device dev = TestDevices.host();
