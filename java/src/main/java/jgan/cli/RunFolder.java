@@ -234,13 +234,26 @@ final class RunFolder {
         return new Lock(ch, l);
     }
 
+    /**
+     * The holder as its lock file names it ("pid N"). A holder that has just taken the lock may
+     * not have written its pid yet: read again for a moment before saying so.
+     */
     private static String holder(Path file) {
-        try {
-            String s = Files.readString(file, StandardCharsets.US_ASCII).trim();
-            return s.isEmpty() ? "pid unknown" : s;
-        } catch (IOException e) {
-            return "pid unknown";
+        for (int i = 0; i < 10; i++) {
+            try {
+                String s = Files.readString(file, StandardCharsets.US_ASCII).trim();
+                if (!s.isEmpty()) {
+                    return s;
+                }
+                Thread.sleep(20);
+            } catch (IOException e) {
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
+        return "one that is just starting and has not written its pid yet";
     }
 
     private static void close(FileChannel ch) {

@@ -181,6 +181,13 @@ class RunSafetyTest {
             assertTrue(err().contains("pid 4242"), err());
         }
         assertArrayEquals(log, Files.readAllBytes(run.resolve("log.csv")), "nothing written while locked");
+        // a holder that has not written its pid yet (a start race) is said to be starting, not "pid unknown"
+        try (FileChannel ch = FileChannel.open(run.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock l = ch.lock()) {
+            ch.truncate(0);
+            assertEquals(2, jgan("eval", "--run", run.toString()));
+            assertTrue(err().contains("just starting") && !err().contains("pid unknown"), err());
+        }
         assertEquals(0, jgan("train", "--resume", run.toString(), "--steps", "20", "--device", "cpu"), err());
     }
 
