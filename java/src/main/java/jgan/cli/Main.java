@@ -116,7 +116,8 @@ public final class Main implements Callable<Integer> {
         return 2;
     }
 
-    private static int failed(Exception e, CommandLine c, PrintStream err) {
+    /** Prints a command's failure in plain words and returns its exit status (package-private for the tests). */
+    static int failed(Exception e, CommandLine c, PrintStream err) {
         String who = name(c);
         if (e instanceof TrainCommand.Diverged || e instanceof FileError) {
             err.println(who + ": " + e.getMessage());

@@ -176,6 +176,14 @@ class CommandLineTest {
         long need = Long.parseLong(m.group(1).replace(",", "")), limit = Long.parseLong(m.group(2).replace(",", ""));
         assertTrue(need > limit, err());
         assertFalse(err().contains("out of memory: out of memory"), err());
+        // the host runtime's allocator: said once, and no advice about the Java heap, which does not hold its tensors
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        CommandLine train = new CommandLine(Main.class).getSubcommands().get("train");
+        assertEquals(1, Main.failed(new jgan.device.DeviceOutOfMemoryException("out of memory on host: could not allocate 1,000 bytes"),
+                train, new PrintStream(b, true, StandardCharsets.UTF_8)));
+        String host = b.toString(StandardCharsets.UTF_8);
+        assertTrue(host.startsWith("jgan train: out of memory on host: could not allocate 1,000 bytes; lower --batch"), host);
+        assertFalse(host.contains("JGAN_JAVA_OPTS") || host.contains("out of memory: out of memory"), host);
     }
 
     // --- item 12: per-loss defaults, printed; options without effect for the loss refused
