@@ -19,7 +19,10 @@ import picocli.CommandLine.Spec;
  * {@code jgan eval --run RUN}: PacGAN's mode-collapse numbers for the run's samples.csv (modes
  * captured, high-quality fraction, reverse KL), printed and written to RUN/metrics.json.
  */
-@Command(name = "eval", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+@Command(name = "eval", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:done (metrics printed and written to RUN/metrics.json)",
+            "1:RUN/metrics.json could not be written (the metrics are printed all the same)",
+            "2:bad options, a run folder without finished samples, or a damaged file"},
         description = "PacGAN's mode-collapse numbers of RUN/samples.csv (modes captured, high-quality samples, reverse KL), printed"
                 + " and written to RUN/metrics.json.")
 final class EvalCommand implements Callable<Integer> {
@@ -33,6 +36,9 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() {
         PrintStream out = Main.out();
         Path run = RunFolder.checkedPath(runName, "--run");
+        if (Files.exists(run) && !Files.isDirectory(run)) {
+            throw new IllegalArgumentException("--run " + run + " is a file, not a run folder");
+        }
         if (!Files.isDirectory(run)) {
             throw new IllegalArgumentException("--run " + run + ": no such run folder");
         }
@@ -47,17 +53,51 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException(configFile + " is damaged: " + e.getMessage());
         }
         Path samples = run.resolve("samples.csv");
+        if (!Files.exists(samples)) {
+            throw new IllegalArgumentException(unfinished(run));
+        }
         float[] xy = readSamples(samples);
         if (xy.length == 0) {
             throw new IllegalArgumentException(samples + " holds no samples (only its header): nothing to evaluate; metrics.json is"
                     + " left as it was");
         }
         ModeMetrics m = ModeMetrics.of(config.mixture(), xy);
-        try (RunFolder.Lock lock = RunFolder.lock(run)) {
-            AtomicFiles.write(run.resolve("metrics.json"), Json.write(m.toMap()), "the previous metrics.json is intact");
+        Path metrics = run.resolve("metrics.json");
+        RunFolder.Lock lock;
+        try {
+            lock = RunFolder.lock(run); // a run being written by another command is refused (naming it)
+        } catch (jgan.io.FileError e) { // a read-only run (or no lock file possible): the numbers are still worth printing
+            out.println(config.data() + ": " + m);
+            Main.err().println("jgan eval: " + e.getMessage() + "; " + metrics + " was not written (the metrics are printed above)");
+            return 1;
+        }
+        try (lock) {
+            boolean previous = Files.isRegularFile(metrics);
+            AtomicFiles.write(metrics, Json.write(m.toMap()), previous ? "the previous metrics.json is intact" : "");
+        } catch (jgan.io.FileError e) {
+            out.println(config.data() + ": " + m);
+            Main.err().println("jgan eval: " + e.getMessage() + " (the metrics are printed above)");
+            return 1;
         }
         out.println(config.data() + ": " + m);
         return 0;
+    }
+
+    /** Why a run folder without samples.csv has nothing to evaluate, and what to do. */
+    private static String unfinished(Path run) {
+        Path ck = run.resolve("checkpoint.bin");
+        if (Files.isRegularFile(ck)) {
+            String at = "";
+            try {
+                at = " (its checkpoint is at step " + jgan.gan.TrainingCheckpoint.step(jgan.io.Checkpoint.read(ck)) + ")";
+            } catch (RuntimeException ignored) {
+                // the step is a detail; resume says what is wrong with the checkpoint
+            }
+            return "the run in " + run + " has not finished: no samples.csv yet" + at + "; continue it with jgan train --resume " + run
+                    + ", then eval it";
+        }
+        return "the run in " + run + " stopped before its first checkpoint: no samples.csv, nothing to evaluate; start it again with"
+                + " jgan train --out " + run + " --force";
     }
 
     private static String read(Path file) {
@@ -88,10 +128,15 @@ final class EvalCommand implements Callable<Integer> {
                 if (f.length != 2) {
                     throw new NumberFormatException();
                 }
-                xy[n++] = Float.parseFloat(f[0]);
-                xy[n++] = Float.parseFloat(f[1]);
+                float x = Float.parseFloat(f[0]), y = Float.parseFloat(f[1]);
+                if (!Float.isFinite(x) || !Float.isFinite(y)) {
+                    throw new IllegalArgumentException(file + ":" + (i + 1) + ": the point '" + line + "' is not finite (NaN or"
+                            + " Inf, or past float's range): a sample must be two finite numbers");
+                }
+                xy[n++] = x;
+                xy[n++] = y;
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(file + " line " + (i + 1) + ": expected x,y numbers, got '" + line + "'");
+                throw new IllegalArgumentException(file + ":" + (i + 1) + ": expected x,y numbers, got '" + line + "'");
             }
         }
         return java.util.Arrays.copyOf(xy, n);

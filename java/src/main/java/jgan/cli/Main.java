@@ -34,7 +34,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "jgan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpAutoWidth = true,
         description = "GAN training on jgan's own CUDA kernels (or their CPU builds). Run `jgan COMMAND --help` for a command's options.",
         subcommands = {Main.Info.class, TrainCommand.class, EvalCommand.class, BenchCommand.class, HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -50,9 +50,12 @@ public final class Main implements Runnable {
         System.exit(run(args, System.out, System.err));
     }
 
+    /** {@code jgan} without a command: the usage, on stderr, and exit status 2 (a command is required). */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().getErr().println("jgan: missing a command (info, train, eval, bench or help)");
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
     }
 
     /** Where the running command prints (System.out, or the stream a test passed to {@link #run}). */
@@ -98,24 +101,34 @@ public final class Main implements Runnable {
             return 2;
         }
         String m = e.getMessage();
+        // picocli's type names, in the user's words
+        m = m.replaceAll("is not an? (long|int|short|byte|Long|Integer)\\b", "is not an integer")
+                .replaceAll("is not an? (float|double|Float|Double)\\b", "is not a number");
         if (e.getCause() instanceof TypeConversionException t && m.contains("Invalid value for option")) {
             // picocli: "Invalid value for option '--init': unknown init 'kaiming': use ..." -> "--init: unknown init ..."
             m = m.replaceFirst("Invalid value for option '([^']+)': (cannot convert '[^']*' to \\S+ \\()?", "$1: ").replaceFirst("\\)$", "");
         }
         err.println(name(c) + ": " + m);
+        if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            err.println("did you mean " + String.join(" or ", u.getSuggestions()) + "?");
+        }
         err.println("see `" + name(c) + " --help` for the options");
         return 2;
     }
 
-    private static int failed(Exception e, CommandLine c, PrintStream err) {
+    /** Prints a command's failure in plain words and returns its exit status (package-private for the tests). */
+    static int failed(Exception e, CommandLine c, PrintStream err) {
         String who = name(c);
         if (e instanceof TrainCommand.Diverged || e instanceof FileError) {
             err.println(who + ": " + e.getMessage());
             return 1;
         }
         if (e instanceof DeviceOutOfMemoryException) {
-            err.println(who + ": out of memory: " + e.getMessage() + "; lower --batch or --width (or --depth); on the cpu device the"
-                    + " Java heap holds the tensors: raise it with JGAN_JAVA_OPTS=-Xmx8g (or more)");
+            String m = e.getMessage() == null ? "" : e.getMessage();
+            boolean javaHeap = !m.startsWith("out of memory on ") || m.startsWith("out of memory on cpu");
+            err.println(who + ": " + (m.startsWith("out of memory") ? m : "out of memory: " + m) + "; lower --batch or --width (or --depth)"
+                    + (javaHeap ? "; on the cpu device the Java heap holds the tensors: raise it with JGAN_JAVA_OPTS=-Xmx8g (or more)"
+                    : ""));
             return 1;
         }
         if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {

@@ -31,7 +31,7 @@ final class NetworkOptions {
     CommandSpec spec;
 
     @Option(names = "--data", paramLabel = "MIXTURE", converter = Choices.DataConverter.class, completionCandidates = Choices.DataNames.class,
-            description = "The 2-D mixture: ${COMPLETION-CANDIDATES} (required for train; bench: ring8).")
+            description = "The 2-D mixture: ${COMPLETION-CANDIDATES} (train: required; bench: default ring8).")
     String data;
 
     @Option(names = "--loss", paramLabel = "NAME", converter = Choices.LossConverter.class, completionCandidates = Choices.LossNames.class,
@@ -226,15 +226,25 @@ final class NetworkOptions {
         long g = paramCount(c.latent(), w, c.depthG(), 2), dd = paramCount(2, w, c.depthD(), 1);
         long params = Math.max(g, dd);
         if (params > MAX_ELEMENTS) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "--width %d with %s %d gives %s %,d parameters; one tensor holds"
-                    + " at most %,d elements: lower --width or %s", w, depthOption, g >= dd ? c.depthG() : c.depthD(),
-                    g >= dd ? "G" : "D", params, MAX_ELEMENTS, depthOption));
+            boolean isG = g >= dd;
+            long depth = isG ? c.depthG() : c.depthD();
+            // G's input layer is latent x width: name --latent when it is what makes G too big
+            boolean latentShare = isG && (long) c.latent() * w > (depth - 1) * (w * w + w);
+            String given = (latentShare ? "--latent " + c.latent() + ", " : "") + "--width " + w + " and " + depthOption + " " + depth;
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s give %s %,d parameters; one tensor holds at most %,d elements:"
+                    + " lower %s", given, isG ? "G" : "D", params, MAX_ELEMENTS,
+                    latentShare ? "--latent or --width" : "--width or " + depthOption));
         }
         long rows = Math.max(c.batch(), TrainCommand.EVAL_SAMPLES);
-        long acts = rows * Math.max(w, c.latent());
+        long cols = Math.max(w, c.latent());
+        long acts = rows * cols;
         if (acts > MAX_ELEMENTS) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "--batch %d x --width %d gives %,d activations in one tensor;"
-                    + " one tensor holds at most %,d elements: lower --batch or --width", rows, Math.max(w, c.latent()), acts, MAX_ELEMENTS));
+            String rowOption = c.batch() >= TrainCommand.EVAL_SAMPLES ? "--batch " + c.batch()
+                    : "the " + TrainCommand.EVAL_SAMPLES + " evaluation samples";
+            String colOption = w >= c.latent() ? "--width " + w : "--latent " + c.latent();
+            String lower = (c.batch() >= TrainCommand.EVAL_SAMPLES ? "--batch or " : "") + (w >= c.latent() ? "--width" : "--latent");
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "%s x %s gives %,d activations in one tensor;"
+                    + " one tensor holds at most %,d elements: lower %s", rowOption, colOption, acts, MAX_ELEMENTS, lower));
         }
     }
 

@@ -6,7 +6,9 @@ import java.util.Locale;
 /**
  * Training progress: on a terminal one line redrawn in place (a bar, the step, steps/s, elapsed,
  * ETA and the losses); anywhere else (a pipe, a file, a test) one plain line per report, so logs
- * stay readable. Elapsed time counts from this run's start (a resumed run from its resume).
+ * stay readable. Elapsed time counts from this run's start (a resumed run from its resume). The
+ * redrawn line is cut to the terminal's width (COLUMNS, which ./jgan sets from the terminal, else
+ * 80), so it never wraps: "\r\033[2K" clears one row only.
  */
 final class Progress {
     private static final int BAR = 20;
@@ -15,17 +17,33 @@ final class Progress {
     private final long first;
     private final long total;
     private final long t0 = System.nanoTime();
+    private final int columns;
     private boolean open;
 
     Progress(PrintStream out, long first, long total) {
-        this(out, first, total, out == System.out && System.console() != null && !"dumb".equals(System.getenv("TERM")));
+        this(out, first, total, out == System.out && System.console() != null && !"dumb".equals(System.getenv("TERM")),
+                columns(System.getenv("COLUMNS")));
     }
 
     Progress(PrintStream out, long first, long total, boolean terminal) {
+        this(out, first, total, terminal, 80);
+    }
+
+    Progress(PrintStream out, long first, long total, boolean terminal, int columns) {
         this.out = out;
         this.first = first;
         this.total = total;
         this.terminal = terminal;
+        this.columns = Math.max(20, columns);
+    }
+
+    /** The terminal width from $COLUMNS, 80 when unset or not a number. */
+    static int columns(String env) {
+        try {
+            return env == null ? 80 : Integer.parseInt(env.trim());
+        } catch (NumberFormatException e) {
+            return 80;
+        }
     }
 
     /** Reports step {@code s} of the total at {@code rate} steps/s, then {@code detail}. */
@@ -37,7 +55,11 @@ final class Progress {
                 detail);
         if (terminal) {
             int done = (int) (BAR * s / Math.max(1, total));
-            out.print("\r\033[2K[" + "#".repeat(done) + " ".repeat(BAR - done) + "] " + text);
+            String shown = "[" + "#".repeat(done) + " ".repeat(BAR - done) + "] " + text;
+            if (shown.length() > columns - 1) { // the last column would wrap on some terminals
+                shown = shown.substring(0, columns - 2) + "…";
+            }
+            out.print("\r\033[2K" + shown);
             out.flush();
             open = true;
         } else {

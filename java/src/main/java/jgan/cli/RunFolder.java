@@ -35,24 +35,85 @@ final class RunFolder {
     private RunFolder() {
     }
 
-    /** Refuses a path that is empty or names a root, the home folder or the current folder's ancestors. */
+    /**
+     * Refuses a path that is empty or names a root, the home folder or the current folder's
+     * ancestors. Symbolic links are resolved first (the part of the path that exists), so a link
+     * to / or to the home folder is refused as they are.
+     */
     static Path checkedPath(String name, String option) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException(option + " needs a folder name, got an empty one");
         }
         Path p = Path.of(name);
-        Path abs = p.toAbsolutePath().normalize();
-        Path home = Path.of(System.getProperty("user.home", "/")).toAbsolutePath().normalize();
-        Path cwd = Path.of("").toAbsolutePath().normalize();
+        Path abs = real(p.toAbsolutePath().normalize());
+        Path home = real(Path.of(System.getProperty("user.home", "/")).toAbsolutePath().normalize());
+        Path cwd = real(Path.of("").toAbsolutePath().normalize());
         if (abs.getNameCount() == 0 || abs.equals(home) || cwd.startsWith(abs)) {
             throw new IllegalArgumentException(option + " " + name + " is " + abs + ": give a folder of its own for the run (e.g. runs/ring8)");
         }
         return p;
     }
 
-    /** Whether the folder holds a jgan run (a config.json or a checkpoint.bin). */
+    /** The real path of the longest existing ancestor of {@code abs} (links resolved), with the rest appended. */
+    static Path real(Path abs) {
+        Path existing = abs;
+        Path rest = null;
+        while (existing != null) {
+            try {
+                Path r = existing.toRealPath();
+                return rest == null ? r : r.resolve(rest).normalize();
+            } catch (IOException e) {
+                Path last = existing.getFileName();
+                if (last == null) {
+                    return abs;
+                }
+                rest = rest == null ? last : last.resolve(rest);
+                existing = existing.getParent();
+            }
+        }
+        return abs;
+    }
+
+    /**
+     * Whether the folder holds a jgan run, by content, not by name: a config.json whose
+     * format_version is jgan's, or a checkpoint.bin that starts with the JGANCKPT magic.
+     */
     static boolean holdsRun(Path run) {
-        return Files.isRegularFile(run.resolve("config.json")) || Files.isRegularFile(run.resolve("checkpoint.bin"));
+        Path config = run.resolve("config.json"), checkpoint = run.resolve("checkpoint.bin");
+        if (Files.isRegularFile(config)) {
+            try {
+                if (jgan.gan.TrainConfig.looksLikeConfig(jgan.io.Json.parseObject(Files.readString(config, StandardCharsets.UTF_8)))) {
+                    return true;
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                // not text or not a JSON object: not jgan's (its own writes are atomic)
+            }
+        }
+        if (Files.isRegularFile(checkpoint)) {
+            try (var in = Files.newInputStream(checkpoint)) {
+                return java.util.Arrays.equals(in.readNBytes(8), "JGANCKPT".getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Removes the .tmp files a killed jgan left behind (its own names only: RUN/FILE.tmp and
+     * RUN/samples/step_N.csv.tmp). Called with the lock held, before a command writes the run;
+     * each write makes a new .tmp, so none of them holds anything that is needed.
+     */
+    static void removeLeftovers(Path run) {
+        try {
+            for (Path p : ownFiles(run)) {
+                if (p.getFileName().toString().endsWith(".tmp")) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            throw FileError.of("remove the leftover .tmp files in", run, e, "");
+        }
     }
 
     /**
@@ -173,13 +234,26 @@ final class RunFolder {
         return new Lock(ch, l);
     }
 
+    /**
+     * The holder as its lock file names it ("pid N"). A holder that has just taken the lock may
+     * not have written its pid yet: read again for a moment before saying so.
+     */
     private static String holder(Path file) {
-        try {
-            String s = Files.readString(file, StandardCharsets.US_ASCII).trim();
-            return s.isEmpty() ? "pid unknown" : s;
-        } catch (IOException e) {
-            return "pid unknown";
+        for (int i = 0; i < 10; i++) {
+            try {
+                String s = Files.readString(file, StandardCharsets.US_ASCII).trim();
+                if (!s.isEmpty()) {
+                    return s;
+                }
+                Thread.sleep(20);
+            } catch (IOException e) {
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
+        return "one that is just starting and has not written its pid yet";
     }
 
     private static void close(FileChannel ch) {

@@ -48,7 +48,9 @@ import picocli.CommandLine.Spec;
             "  jgan train --resume runs/ring8 [--steps N]   (continue where the checkpoint left it; Ctrl-C stops it safely)"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done", "1:a file could not be read or written, out of memory, or training diverged",
-            "2:bad options or a run folder jgan will not use", "130/143:stopped by Ctrl-C/SIGTERM after a checkpoint"})
+            "2:bad options or a run folder jgan will not use",
+            "129/130/143:stopped by SIGHUP/Ctrl-C/SIGTERM after a checkpoint (a second signal stops at once and says which checkpoint is"
+                + " kept)"})
 final class TrainCommand implements Callable<Integer> {
     static final int EVAL_SAMPLES = 2500;
 
@@ -80,7 +82,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     NetworkOptions network;
 
-    /** Set by {@link Main#main}: handle SIGINT/SIGTERM (finish the step, checkpoint, exit 130/143). Tests in one JVM leave it off. */
+    /** Set by {@link Main#main}: handle SIGHUP/SIGINT/SIGTERM (finish the step, checkpoint, exit 129/130/143). Tests in one JVM leave it off. */
     static volatile boolean handleSignals;
 
     private boolean given(String option) {
@@ -129,10 +131,11 @@ final class TrainCommand implements Callable<Integer> {
                     if (force) {
                         RunFolder.deleteOwnFiles(run);
                     }
+                    RunFolder.removeLeftovers(run);
                     AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
                     started = true;
                     header(out, config, step, device);
-                    return train(step, run, 0, new LogHistory(List.of(), 0), out);
+                    return train(step, run, 0, new LogHistory(List.of(), 0), 0, false, out);
                 } finally {
                     if (!started && created) {
                         removeEmptyRun(run);
@@ -153,8 +156,9 @@ final class TrainCommand implements Callable<Integer> {
         long need = NetworkOptions.estimatedBytes(config), have = Runtime.getRuntime().maxMemory();
         if (need > have * 0.8) {
             throw new jgan.device.DeviceOutOfMemoryException(String.format(Locale.ROOT,
-                    "--batch %d, --width %d need about %,d MB; the Java heap holds %,d MB", config.batch(), config.width(),
-                    need >> 20, have >> 20));
+                    "out of memory on cpu: --batch %d, --width %d need about %,d MB, more than the %,d MB a run may use (80%% of the"
+                    + " Java heap's %,d MB, the rest is for the JVM)", config.batch(), config.width(), need >> 20,
+                    (long) (have * 0.8) >> 20, have >> 20));
         }
     }
 
@@ -181,11 +185,16 @@ final class TrainCommand implements Callable<Integer> {
             return;
         }
         if (!force) {
+            if (RunFolder.holdsRun(run) && !Files.exists(run.resolve("checkpoint.bin"))) {
+                throw new IllegalArgumentException(run + " already holds a run that stopped before its first checkpoint (nothing to"
+                        + " resume): add --force to start it again, or give another --out folder");
+            }
             throw new IllegalArgumentException(run + " already holds " + (RunFolder.holdsRun(run) ? "a run" : "files")
                     + ": use --resume " + run + " to continue a run, --force to replace one, or another --out folder");
         }
         if (!RunFolder.holdsRun(run)) {
-            throw new IllegalArgumentException(run + " is not empty and holds no jgan run (no config.json or checkpoint.bin): --force"
+            throw new IllegalArgumentException(run + " is not empty and holds no jgan run (no config.json of jgan's format_version, no"
+                    + " checkpoint.bin with jgan's JGANCKPT header): --force"
                     + " replaces only a jgan run; give another --out folder");
         }
     }
@@ -203,20 +212,34 @@ final class TrainCommand implements Callable<Integer> {
      * settings as RUN/config.json, shapes matching the networks) and log.csv is read.
      */
     private static int resume(Path run, Long steps, String deviceName, PrintStream out, PrintStream err) throws IOException {
+        if (Files.exists(run) && !Files.isDirectory(run)) {
+            throw new IllegalArgumentException("--resume " + run + " is a file, not a run folder");
+        }
         if (!Files.isDirectory(run)) {
             throw new IllegalArgumentException("--resume " + run + ": no such run folder");
         }
         RunFolder.checkLayout(run);
         try (RunFolder.Lock lock = RunFolder.lock(run)) {
             Path ckFile = run.resolve("checkpoint.bin");
+            if (!Files.exists(ckFile)) {
+                throw new IllegalArgumentException("--resume " + run + ": no checkpoint at " + ckFile + (RunFolder.holdsRun(run)
+                        ? ": the run stopped before its first checkpoint, so there is nothing to continue; start it again with"
+                        + " jgan train --out " + run + " --force (and the options it had)" : " (not a jgan run folder?)"));
+            }
             Checkpoint checkpoint = Checkpoint.read(ckFile);
+            TrainingCheckpoint.validate(checkpoint, ckFile.toString());
             List<String> bad = TrainingCheckpoint.nonFiniteSections(checkpoint);
             if (!bad.isEmpty()) {
                 throw new IllegalArgumentException(ckFile + " holds NaN or Inf (in " + String.join(", ", bad)
                         + "): it cannot be resumed; start a new run (--out, or --force to replace this one)");
             }
-            TrainConfig saved = TrainingCheckpoint.config(checkpoint);
-            checkSameSettings(run, saved);
+            TrainConfig saved;
+            try {
+                saved = TrainingCheckpoint.config(checkpoint);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(ckFile + " is damaged: its config: " + e.getMessage() + "; nothing was changed");
+            }
+            boolean recovered = checkSameSettings(run, saved, err);
             TrainConfig config = steps == null ? saved // a resumed run may be extended
                     : saved.with("steps", Integer.toString(NetworkOptions.count("--steps", steps, 1)));
             long start = TrainingCheckpoint.step(checkpoint);
@@ -225,13 +248,19 @@ final class TrainCommand implements Callable<Integer> {
                         + "; give --steps N with N > " + start + " to continue it");
             }
             LogHistory history = LogHistory.read(run.resolve("log.csv"), start, err);
+            double elapsed = TrainingCheckpoint.elapsed(checkpoint);
             try (Device device = DeviceChoice.open(deviceName);
                  AdversarialStep step = new AdversarialStep(device, checked(device, config), true)) {
                 TrainingCheckpoint.restore(checkpoint, step);
+                RunFolder.removeLeftovers(run);
                 AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
+                if (recovered) {
+                    err.println("jgan train: warning: " + run.resolve("config.json") + " was missing; written again from the config stored"
+                            + " in " + ckFile);
+                }
                 header(out, config, step, device);
                 out.println("resumed at step " + start);
-                return train(step, run, start, history, out);
+                return train(step, run, start, history, Math.max(elapsed, history.elapsed()), true, out);
             }
         }
     }
@@ -241,29 +270,34 @@ final class TrainCommand implements Callable<Integer> {
         return config;
     }
 
-    /** Refuses a checkpoint whose settings differ from RUN/config.json (a checkpoint copied from another run), listing the differences. */
-    private static void checkSameSettings(Path run, TrainConfig saved) {
+    /**
+     * Refuses a checkpoint whose settings differ from RUN/config.json (a checkpoint copied from
+     * another run), listing the differences by option. A missing config.json is recovered from
+     * the checkpoint (every checkpoint stores it): returns true then.
+     */
+    private static boolean checkSameSettings(Path run, TrainConfig saved, PrintStream err) {
         Path file = run.resolve("config.json");
-        if (!Files.exists(file)) {
-            throw new IllegalArgumentException("--resume " + run + ": no config.json beside the checkpoint (not a jgan run folder?)");
+        if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return true;
         }
         Map<String, Object> onDisk;
         try {
             onDisk = TrainConfig.fromMap(Json.parseObject(AtomicFiles.readString(file))).toMap();
-        } catch (IllegalArgumentException | ClassCastException e) {
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + " is damaged (" + e.getMessage() + "); nothing was changed");
         }
         Map<String, Object> inCheckpoint = saved.toMap();
         List<String> diff = new ArrayList<>();
         for (String key : inCheckpoint.keySet()) {
             if (!key.equals("steps") && !inCheckpoint.get(key).equals(onDisk.get(key))) { // steps may have been extended
-                diff.add(key + ": checkpoint " + inCheckpoint.get(key) + ", config.json " + onDisk.get(key));
+                diff.add("--" + key.replace('_', '-') + ": checkpoint " + inCheckpoint.get(key) + ", config.json " + onDisk.get(key));
             }
         }
         if (!diff.isEmpty()) {
             throw new IllegalArgumentException(run.resolve("checkpoint.bin") + " does not belong to the run in " + run + " ("
                     + String.join("; ", diff) + "): a checkpoint from another run? nothing was changed");
         }
+        return false;
     }
 
     /** Rows of log.csv up to a checkpoint's step, and the elapsed_s the run had reached there. */
@@ -277,10 +311,8 @@ final class TrainCommand implements Callable<Integer> {
             }
             String text;
             try {
-                text = Files.readString(file, StandardCharsets.UTF_8);
-            } catch (java.nio.charset.CharacterCodingException e) {
-                err.println("jgan train: warning: " + file + " is not text; its rows are dropped and the log restarts");
-                return new LogHistory(List.of(), 0);
+                // bytes that are not UTF-8 become U+FFFD: their rows fail the checks below and are dropped alone
+                text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw FileError.of("read", file, e, "nothing was changed");
             }
@@ -302,14 +334,18 @@ final class TrainCommand implements Callable<Integer> {
                     if (f.length != 7) {
                         throw new NumberFormatException();
                     }
+                    if (!line.matches("[0-9a-zA-Z.,+-]*")) { // damaged bytes (or anything jgan does not write)
+                        throw new NumberFormatException();
+                    }
                     step = Long.parseLong(f[0]);
                     for (int k = 1; k < 7; k++) {
                         Double.parseDouble(f[k]);
                     }
                     rowElapsed = Double.parseDouble(f[6]);
                 } catch (NumberFormatException e) {
+                    String shown = line.replaceAll("[^\\x20-\\x7e]", "?");
                     err.println("jgan train: warning: " + file + " line " + (i + 1) + " is torn or damaged, dropped: '"
-                            + (line.length() > 60 ? line.substring(0, 60) + "..." : line) + "'");
+                            + (shown.length() > 60 ? shown.substring(0, 60) + "..." : shown) + "'");
                     continue;
                 }
                 if (step <= upTo) { // rows after the checkpoint are re-run
@@ -323,18 +359,52 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Which signal asked the loop to stop (0: none); set by the handlers of {@link #handleSignals}. */
     private static final java.util.concurrent.atomic.AtomicInteger STOP = new java.util.concurrent.atomic.AtomicInteger();
+    /** Held by the training loop while it writes the run's files; a second signal waits for it, so no write is cut off. */
+    private static final Object WRITING = new Object();
+    /** What a second signal reports: the run, the step being computed, the step of the checkpoint on disk (-1: none). */
+    private static volatile Path signalRun;
+    private static volatile long current;
+    private static volatile long keptStep = -1;
 
     private static void installSignalHandlers() {
-        for (String name : List.of("INT", "TERM")) {
+        for (String name : List.of("HUP", "INT", "TERM")) {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
-                    if (!STOP.compareAndSet(0, sig.getNumber())) {
-                        Runtime.getRuntime().halt(128 + sig.getNumber()); // a second signal: stop now (the last checkpoint is intact)
-                    }
-                });
+                sun.misc.Signal.handle(new sun.misc.Signal(name), TrainCommand::signalled);
             } catch (IllegalArgumentException ignored) {
-                // the JVM runs with -Xrs or the signal is reserved: the default (immediate exit) stays
+                // the JVM runs with -Xrs, the signal is reserved or ignored (nohup): its default stays
             }
+        }
+    }
+
+    /**
+     * The first signal asks the loop to stop after the current step (and says so at once); a
+     * second one stops now, but only between writes: it waits for a checkpoint being written,
+     * removes any .tmp, and says which checkpoint is kept.
+     */
+    private static void signalled(sun.misc.Signal sig) {
+        PrintStream err = System.err;
+        if (STOP.compareAndSet(0, sig.getNumber())) {
+            err.println("\njgan train: SIG" + sig.getName() + ": stopping after the current step (" + current + ") and writing a"
+                    + " checkpoint; a second signal stops at once");
+            err.flush();
+            return;
+        }
+        synchronized (WRITING) { // a write in flight finishes first
+            Path run = signalRun;
+            if (run != null) {
+                try {
+                    RunFolder.removeLeftovers(run);
+                } catch (RuntimeException ignored) {
+                    // the message below still says what is kept
+                }
+            }
+            long k = keptStep;
+            err.println("\njgan train: second signal (SIG" + sig.getName() + "): stopped at once; " + (run == null ? "nothing was written"
+                    : k >= 0 ? "the checkpoint of step " + k + " in " + run.resolve("checkpoint.bin") + " is kept (the steps after it are"
+                    + " lost): continue with --resume " + run
+                    : "no checkpoint was written yet, so this run cannot be resumed: start it again with --out " + run + " --force"));
+            err.flush();
+            Runtime.getRuntime().halt(128 + sig.getNumber());
         }
     }
 
@@ -343,7 +413,17 @@ final class TrainCommand implements Callable<Integer> {
         STOP.set(signal);
     }
 
-    private static int train(AdversarialStep step, Path run, long start, LogHistory history, PrintStream out) throws IOException {
+    /** A loss for the progress line: fixed point, or 4 significant digits once it is huge. */
+    static String loss(float v) {
+        return Math.abs(v) < 1e5f || !Float.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : String.format(Locale.ROOT, "%.4g", v);
+    }
+
+    /**
+     * @param elapsed0 the run's training seconds before this start (from the checkpoint, or log.csv for older checkpoints)
+     * @param resumed  whether the run continues from a checkpoint (its settings cannot change: the divergence advice says so)
+     */
+    private static int train(AdversarialStep step, Path run, long start, LogHistory history, double elapsed0, boolean resumed,
+                             PrintStream out) throws IOException {
         TrainConfig c = step.config();
         Path log = run.resolve("log.csv");
         List<String> rows = new ArrayList<>();
@@ -351,6 +431,9 @@ final class TrainCommand implements Callable<Integer> {
         rows.addAll(history.rows());
         AtomicFiles.write(log, String.join("\n", rows) + "\n", "");
         STOP.set(0);
+        signalRun = run;
+        keptStep = start > 0 ? start : -1;
+        current = start + 1;
         if (handleSignals) {
             installSignalHandlers();
         }
@@ -358,46 +441,55 @@ final class TrainCommand implements Callable<Integer> {
         long t0 = System.nanoTime(), tLast = t0, sLast = start;
         long kept = start > 0 ? start : -1; // the step of the checkpoint on disk
         while (step.steps() < c.steps()) {
+            current = step.steps() + 1;
             step.step();
             long s = step.steps();
             boolean last = s == c.steps();
-            if (s % c.logEvery() == 0 || last) {
-                AdversarialStep.Stats st = step.takeStats(); // the only read back: every log_every steps
-                long now = System.nanoTime();
-                double rate = (s - sLast) / ((now - tLast) / 1e9);
-                tLast = now;
-                sLast = s;
-                String row = String.format(Locale.ROOT, "%d,%.6g,%.6g,%.6g,%.6g,%.1f,%.1f", s, st.lossD(), st.lossG(), st.dReal(),
-                        st.dFake(), rate, history.elapsed() + (now - t0) / 1e9);
-                append(log, row);
-                progress.line(s, rate, String.format(Locale.ROOT, "loss_D %.4f  loss_G %.4f  D(x) %.3f  D(G(z)) %.3f", st.lossD(),
-                        st.lossG(), st.dReal(), st.dFake()));
-                if (!Float.isFinite(st.lossD()) || !Float.isFinite(st.lossG())) {
-                    throw diverged(run, s, "loss_D " + st.lossD() + ", loss_G " + st.lossG(), kept);
+            synchronized (WRITING) {
+                if (s % c.logEvery() == 0 || last) {
+                    AdversarialStep.Stats st = step.takeStats(); // the only read back: every log_every steps
+                    long now = System.nanoTime();
+                    double rate = (s - sLast) / ((now - tLast) / 1e9);
+                    tLast = now;
+                    sLast = s;
+                    String row = String.format(Locale.ROOT, "%d,%.6g,%.6g,%.6g,%.6g,%.1f,%.1f", s, st.lossD(), st.lossG(), st.dReal(),
+                            st.dFake(), rate, elapsed0 + (now - t0) / 1e9);
+                    append(log, row);
+                    progress.line(s, rate, String.format(Locale.ROOT, "loss_D %s  loss_G %s  D(x) %.3f  D(G(z)) %.3f", loss(st.lossD()),
+                            loss(st.lossG()), st.dReal(), st.dFake()));
+                    if (!Float.isFinite(st.lossD()) || !Float.isFinite(st.lossG())) {
+                        throw diverged(run, s, "loss_D " + loss(st.lossD()) + ", loss_G " + loss(st.lossG()), kept, c, resumed);
+                    }
+                }
+                int signal = STOP.get();
+                current = s + 1; // a signal from now on stops after the next step
+                if (signal != 0 && !last) {
+                    kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
+                    progress.done();
+                    out.println("stopped at step " + s + "; continue with --resume " + run);
+                    return 128 + signal;
+                }
+                if (!last && c.checkpointEvery() > 0 && s % c.checkpointEvery() == 0) {
+                    kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
+                    writeSamples(step, run.resolve("samples").resolve(String.format("step_%07d.csv", s)));
                 }
             }
-            int signal = STOP.get();
-            if (signal != 0 && !last) {
-                kept = checkpoint(step, run, kept);
-                progress.done();
-                out.println("stopped at step " + s + "; continue with --resume " + run);
-                return 128 + signal;
-            }
-            if (!last && c.checkpointEvery() > 0 && s % c.checkpointEvery() == 0) {
-                kept = checkpoint(step, run, kept);
-                writeSamples(step, run.resolve("samples").resolve(String.format("step_%07d.csv", s)));
-            }
         }
-        kept = checkpoint(step, run, kept);
-        progress.done();
-        float[] samples = writeSamples(step, run.resolve("samples.csv"));
+        float[] samples;
+        synchronized (WRITING) {
+            kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
+            progress.done();
+            samples = writeSamples(step, run.resolve("samples.csv"));
+        }
         Mixture m = c.mixture();
         ModeMetrics metrics = ModeMetrics.of(m, samples);
-        AtomicFiles.write(run.resolve("metrics.json"), Json.write(metrics.toMap()), "");
-        try {
-            Plots.samples(m, samples, c.seed(), c.steps()).write(run.resolve("samples.png"));
-        } catch (IllegalStateException | LinkageError e) { // no font or no java.desktop: the run is complete without its picture
-            Main.err().println("jgan train: warning: samples.png not drawn: " + e.getMessage());
+        synchronized (WRITING) {
+            AtomicFiles.write(run.resolve("metrics.json"), Json.write(metrics.toMap()), "");
+            try {
+                Plots.samples(m, samples, c.seed(), c.steps()).write(run.resolve("samples.png"));
+            } catch (IllegalStateException | LinkageError e) { // no font or no java.desktop: the run is complete without its picture
+                Main.err().println("jgan train: warning: samples.png not drawn: " + e.getMessage());
+            }
         }
         out.printf(Locale.ROOT, "done in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, metrics);
         out.println("wrote " + run.toAbsolutePath());
@@ -413,13 +505,14 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Writes RUN/checkpoint.bin after the finite check on the device; returns the step now kept. */
-    private static long checkpoint(AdversarialStep step, Path run, long kept) {
+    private static long checkpoint(AdversarialStep step, Path run, long kept, double elapsed, boolean resumed) {
         long s = step.steps();
         if (!step.stateFinite()) {
-            throw diverged(run, s, "the parameters or optimizer state hold NaN or Inf", kept);
+            throw diverged(run, s, "the parameters or optimizer state hold NaN or Inf", kept, step.config(), resumed);
         }
         TrainingCheckpoint.save(step, run.resolve("checkpoint.bin"), kept >= 0 ? "the checkpoint of step " + kept + " is intact"
-                : "no checkpoint was written yet");
+                : "no checkpoint was written yet", elapsed);
+        keptStep = s;
         return s;
     }
 
@@ -432,11 +525,18 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static Diverged diverged(Path run, long s, String what, long kept) {
+    /** The advice fits the run: the learning-rate option(s) its settings came from, and that a resumed run cannot change them. */
+    private static Diverged diverged(Path run, long s, String what, long kept, TrainConfig c, boolean resumed) {
+        String lr = c.lrG() == c.lrD() ? String.format(Locale.ROOT, "--lr (it is %s)", c.lrG())
+                : String.format(Locale.ROOT, "--lr-g or --lr-d (they are %s and %s)", c.lrG(), c.lrD());
+        String advice = resumed
+                ? "a resumed run keeps its settings, so start a new run with a lower " + lr + " or another --loss (--out another folder,"
+                        + " or --out " + run + " --force to replace this one)"
+                : "lower " + lr + ", or change --loss";
         return new Diverged("training diverged at step " + s + " (" + what + "); "
                 + (kept >= 0 ? "the checkpoint of step " + kept + " in " + run.resolve("checkpoint.bin") + " is kept"
                 : "no checkpoint was written (none existed before step " + s + ")")
-                + ": lower --lr, or change --loss");
+                + ": " + advice);
     }
 
     /** 2,500 points from G at fixed latent draws (independent of training's), as x,y rows. */

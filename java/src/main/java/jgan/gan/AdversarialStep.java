@@ -201,6 +201,30 @@ public final class AdversarialStep implements AutoCloseable {
         return new Stats(steps, s[LOSS_D] / nd, s[LOSS_G] / n, s[D_REAL] / nd, s[D_FAKE] / nd);
     }
 
+    /**
+     * The running sums behind the next {@link #takeStats()} (loss_D, loss_G, D(x), D(G(z)), summed
+     * over the steps since the last one) and how many steps they hold; reads the device. A
+     * checkpoint keeps them, so a run stopped between two log rows and resumed writes the same row
+     * as one that never stopped.
+     */
+    public float[] statSums() {
+        return stats.toArray();
+    }
+
+    /** Steps summed in {@link #statSums()}. */
+    public long statSteps() {
+        return statSteps;
+    }
+
+    /** Restores the running sums of {@link #statSums()} (from a checkpoint). */
+    public void restoreStats(float[] sums, long count) {
+        if (sums.length != 4 || count < 0) {
+            throw new IllegalArgumentException("stats need 4 sums and a count >= 0, got " + sums.length + " and " + count);
+        }
+        stats.copyFrom(sums);
+        statSteps = count;
+    }
+
     /** Losses and mean D outputs (probabilities for the cross-entropy losses, critic values otherwise). */
     public record Stats(long step, float lossD, float lossG, float dReal, float dFake) {
     }

@@ -184,25 +184,27 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
     /** From the map of {@link #toMap} (values as parsed from JSON); refuses missing or extra fields. */
     public static TrainConfig fromMap(Map<String, Object> m) {
         Object version = m.get("format_version");
-        if (version == null || ((Number) version).intValue() != FORMAT_VERSION) {
-            throw new IllegalArgumentException("config format_version " + version + " is not " + FORMAT_VERSION);
+        if (!(version instanceof Number n && n.doubleValue() == FORMAT_VERSION)) {
+            throw new IllegalArgumentException("format_version is " + (version == null ? "missing" : shown(version)) + ", not "
+                    + FORMAT_VERSION + " (not a jgan config, or one of another version)");
         }
-        try {
-            TrainConfig c = new TrainConfig(str(m, "data"), LossKind.named(str(m, "loss")), num(m, "steps").intValue(),
-                    num(m, "batch").intValue(), num(m, "lr_g").floatValue(), num(m, "lr_d").floatValue(),
-                    num(m, "beta1").floatValue(), num(m, "beta2").floatValue(), num(m, "seed").longValue(),
-                    num(m, "latent").intValue(), num(m, "width").intValue(), num(m, "depth_g").intValue(),
-                    num(m, "depth_d").intValue(), activationNamed(str(m, "activation")), num(m, "slope").floatValue(),
-                    initNamed(str(m, "init")), num(m, "n_critic").intValue(),
-                    num(m, "clip").floatValue(), num(m, "label_smoothing").floatValue(), (Boolean) need(m, "tf32"),
-                    num(m, "log_every").intValue(), num(m, "checkpoint_every").intValue());
-            if (!c.toMap().keySet().equals(m.keySet())) {
-                throw new IllegalArgumentException("config has fields " + m.keySet() + ", expected " + c.toMap().keySet());
-            }
-            return c;
-        } catch (ClassCastException e) {
-            throw new IllegalArgumentException("config has a field of the wrong type: " + e.getMessage());
+        TrainConfig c = new TrainConfig(str(m, "data"), LossKind.named(str(m, "loss")), integer(m, "steps"),
+                integer(m, "batch"), real(m, "lr_g"), real(m, "lr_d"),
+                real(m, "beta1"), real(m, "beta2"), whole(m, "seed"),
+                integer(m, "latent"), integer(m, "width"), integer(m, "depth_g"),
+                integer(m, "depth_d"), activationNamed(str(m, "activation")), real(m, "slope"),
+                initNamed(str(m, "init")), integer(m, "n_critic"),
+                real(m, "clip"), real(m, "label_smoothing"), bool(m, "tf32"),
+                integer(m, "log_every"), integer(m, "checkpoint_every"));
+        if (!c.toMap().keySet().equals(m.keySet())) {
+            throw new IllegalArgumentException("config has fields " + m.keySet() + ", expected " + c.toMap().keySet());
         }
+        return c;
+    }
+
+    /** Whether a parsed JSON object is a jgan config by its header: a format_version of 1 (its other fields are not checked). */
+    public static boolean looksLikeConfig(Map<String, Object> m) {
+        return m.get("format_version") instanceof Number n && n.doubleValue() == FORMAT_VERSION;
     }
 
     private static Object need(Map<String, Object> m, String key) {
@@ -213,12 +215,53 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         return v;
     }
 
-    private static String str(Map<String, Object> m, String key) {
-        return (String) need(m, key);
+    private static String shown(Object v) {
+        return v instanceof String ? "the text \"" + v + "\"" : v instanceof Map ? "an object" : v instanceof java.util.List ? "a list"
+                : String.valueOf(v);
     }
 
-    private static Number num(Map<String, Object> m, String key) {
-        return (Number) need(m, key);
+    private static String str(Map<String, Object> m, String key) {
+        Object v = need(m, key);
+        if (!(v instanceof String s)) {
+            throw new IllegalArgumentException("'" + key + "' must be a name in quotes, got " + shown(v));
+        }
+        return s;
+    }
+
+    private static boolean bool(Map<String, Object> m, String key) {
+        Object v = need(m, key);
+        if (!(v instanceof Boolean b)) {
+            throw new IllegalArgumentException("'" + key + "' must be true or false, got " + shown(v));
+        }
+        return b;
+    }
+
+    private static float real(Map<String, Object> m, String key) {
+        Object v = need(m, key);
+        if (!(v instanceof Number n)) {
+            throw new IllegalArgumentException("'" + key + "' must be a number, got " + shown(v));
+        }
+        return n.floatValue();
+    }
+
+    /** A whole number: a JSON integer, or a double with no fraction (never truncated). */
+    private static long whole(Map<String, Object> m, String key) {
+        Object v = need(m, key);
+        if (v instanceof Long || v instanceof Integer) {
+            return ((Number) v).longValue();
+        }
+        if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 0x1p63) {
+            return (long) n.doubleValue();
+        }
+        throw new IllegalArgumentException("'" + key + "' must be a whole number, got " + shown(v));
+    }
+
+    private static int integer(Map<String, Object> m, String key) {
+        long v = whole(m, key);
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("'" + key + "' is " + v + ", past the limit " + Integer.MAX_VALUE);
+        }
+        return (int) v;
     }
 
     public static String activationName(Activation a) {

@@ -18,6 +18,17 @@ public final class TrainingCheckpoint {
     }
 
     public static Checkpoint capture(AdversarialStep s) {
+        return capture(s, 0);
+    }
+
+    /**
+     * The state of {@code s}, with {@code elapsedSeconds} of training so far (the run's elapsed_s,
+     * kept across resumes). Besides the networks: the running log sums since the last log row
+     * (section "stats", header "stat_steps"), so a resumed run's next log.csv row equals the
+     * uninterrupted run's. Both are optional on reading: checkpoints written before them resume
+     * with empty sums and the elapsed time of log.csv.
+     */
+    public static Checkpoint capture(AdversarialStep s, double elapsedSeconds) {
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("config", s.config().toMap());
         header.put("step", s.steps());
@@ -26,9 +37,12 @@ public final class TrainingCheckpoint {
         header.put("data_offset", offsets[1]);
         header.put("adam_steps_g", s.generatorOptimizer().steps());
         header.put("adam_steps_d", s.discriminatorOptimizer().steps());
+        header.put("stat_steps", s.statSteps());
+        header.put("elapsed_s", Double.isFinite(elapsedSeconds) && elapsedSeconds > 0 ? elapsedSeconds : 0.0);
         Map<String, float[]> sections = new LinkedHashMap<>();
         put(sections, "g", s.generator(), s.generatorOptimizer());
         put(sections, "d", s.discriminator(), s.discriminatorOptimizer());
+        sections.put(STATS, s.statSums());
         return new Checkpoint(header, sections);
     }
 
@@ -41,6 +55,64 @@ public final class TrainingCheckpoint {
     /** Writes atomically; {@code context} ends the error message if the write fails (jgan.io.FileError). */
     public static void save(AdversarialStep s, Path file, String context) {
         capture(s).write(file, context);
+    }
+
+    /** As {@link #save(AdversarialStep, Path, String)}, keeping {@code elapsedSeconds} of training in the header. */
+    public static void save(AdversarialStep s, Path file, String context, double elapsedSeconds) {
+        capture(s, elapsedSeconds).write(file, context);
+    }
+
+    private static final String STATS = "stats";
+    private static final java.util.List<String> COUNTERS = java.util.List.of("step", "latent_offset", "data_offset", "adam_steps_g",
+            "adam_steps_d");
+
+    /**
+     * Checks the header's counters and the optimizer state beyond the checksum (a crafted or
+     * hand-edited file): every counter a whole number &gt;= 0 (the Adam step counts at most
+     * 2^31 - 1), elapsed_s finite and &gt;= 0, the Adam second moments &gt;= 0.
+     *
+     * @throws IllegalArgumentException naming {@code name} and the field
+     */
+    public static void validate(Checkpoint c, String name) {
+        java.util.List<String> keys = new java.util.ArrayList<>(COUNTERS);
+        if (c.header().containsKey("stat_steps")) {
+            keys.add("stat_steps");
+        }
+        for (String key : keys) {
+            Object v = c.header().get(key);
+            if (!(v instanceof Long l) || l < 0) {
+                throw new IllegalArgumentException(name + " is damaged: header field '" + key + "' must be a whole number >= 0, got "
+                        + (v instanceof String ? "\"" + v + "\"" : v));
+            }
+            if (key.startsWith("adam_steps") && l > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(name + " is damaged: header field '" + key + "' is " + l + ", past the limit "
+                        + Integer.MAX_VALUE);
+            }
+        }
+        Object e = c.header().get("elapsed_s");
+        if (e != null && !(e instanceof Number n && Double.isFinite(n.doubleValue()) && n.doubleValue() >= 0)) {
+            throw new IllegalArgumentException(name + " is damaged: header field 'elapsed_s' must be a number >= 0, got " + e);
+        }
+        for (String net : new String[] {"g", "d"}) {
+            float[] v = c.sections().get(net + ".adam_v");
+            if (v != null) {
+                for (float x : v) {
+                    if (x < 0) {
+                        throw new IllegalArgumentException(name + " is damaged: section '" + net + ".adam_v' (Adam's second moment, a"
+                                + " mean of squares) holds the negative value " + x);
+                    }
+                }
+            }
+        }
+        float[] st = c.sections().get(STATS);
+        if (st != null && st.length != 4) {
+            throw new IllegalArgumentException(name + " is damaged: section 'stats' has " + st.length + " values, not 4");
+        }
+    }
+
+    /** The training time in seconds a checkpoint recorded, or -1 when it predates the field. */
+    public static double elapsed(Checkpoint c) {
+        return c.header().get("elapsed_s") instanceof Number n ? n.doubleValue() : -1;
     }
 
     /** The config a checkpoint was written with. */
@@ -80,6 +152,10 @@ public final class TrainingCheckpoint {
         s.discriminatorOptimizer().setSteps(number(c, "adam_steps_d").intValue());
         s.restoreCounters(number(c, "step").longValue(), number(c, "latent_offset").longValue(),
                 number(c, "data_offset").longValue());
+        float[] sums = c.sections().get(STATS);
+        if (sums != null && c.header().get("stat_steps") instanceof Number n) {
+            s.restoreStats(sums, n.longValue());
+        }
     }
 
     private static Number number(Checkpoint c, String key) {

@@ -132,7 +132,7 @@ class CommandLineTest {
     void sizesThatOverflowAreRefusedWithTheLimit() {
         Path run = dir.resolve("big");
         assertEquals(2, train(run, "--width", "33000", "--depth", "3"));
-        assertTrue(err().contains("--width 33000 with --depth 3 gives G 2,178,") && err().contains("at most 1,073,741,823 elements"),
+        assertTrue(err().contains("--width 33000 and --depth 3 give G 2,178,") && err().contains("at most 1,073,741,823 elements"),
                 err());
         assertFalse(err().contains("shape ["), err());
         assertEquals(2, train(run, "--batch", "200000000"));
@@ -144,6 +144,46 @@ class CommandLineTest {
         assertTrue(err().contains("out of memory") && err().contains("lower --batch or --width") && err().contains("JGAN_JAVA_OPTS"), err());
         assertFalse(err().contains("\tat "), err());
         assertFalse(Files.exists(run));
+    }
+
+    // --- report item 12: a size refusal names the option that makes the tensor too big, with its value
+
+    @Test
+    void sizeRefusalsNameTheOptionThatIsTooBig() {
+        Path run = dir.resolve("big");
+        assertEquals(2, train(run, "--latent", "100000000", "--width", "128", "--depth", "3"));
+        assertTrue(err().contains("--latent 100000000, --width 128 and --depth 3 give G") && err().contains("lower --latent or --width"),
+                err());
+        assertEquals(2, train(run, "--batch", "2147483647", "--width", "1", "--latent", "16"));
+        assertTrue(err().contains("--batch 2147483647 x --latent 16 gives") && err().contains("lower --batch or --latent"), err());
+        assertEquals(2, train(run, "--latent", "2", "--width", "1", "--depth", "1", "--batch", "1073741824"));
+        assertTrue(err().contains("--batch 1073741824 x --latent 2 gives"), err());
+        assertEquals(2, train(run, "--width", "600000", "--batch", "16"));
+        assertTrue(err().contains("the 2500 evaluation samples x --width 600000") || err().contains("--width 600000 and --depth"), err());
+    }
+
+    // --- report item 16: the out-of-memory refusal does not contradict itself
+
+    @Test
+    void theOutOfMemoryRefusalSaysWhyItDoesNotFit() {
+        long heap = Runtime.getRuntime().maxMemory();
+        // 3 batches of 8-wide rows: about 650 bytes a row; a batch that needs ~90% of the heap (below the heap itself)
+        long batch = (long) (heap * 0.9 / 650);
+        assertEquals(1, train(dir.resolve("oom"), "--batch", "" + batch, "--width", "8"));
+        Matcher m = Pattern.compile("need about ([\\d,]+) MB, more than the ([\\d,]+) MB a run may use \\(80% of the Java heap's ([\\d,]+) MB")
+                .matcher(err());
+        assertTrue(m.find(), err());
+        long need = Long.parseLong(m.group(1).replace(",", "")), limit = Long.parseLong(m.group(2).replace(",", ""));
+        assertTrue(need > limit, err());
+        assertFalse(err().contains("out of memory: out of memory"), err());
+        // the host runtime's allocator: said once, and no advice about the Java heap, which does not hold its tensors
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        CommandLine train = new CommandLine(Main.class).getSubcommands().get("train");
+        assertEquals(1, Main.failed(new jgan.device.DeviceOutOfMemoryException("out of memory on host: could not allocate 1,000 bytes"),
+                train, new PrintStream(b, true, StandardCharsets.UTF_8)));
+        String host = b.toString(StandardCharsets.UTF_8);
+        assertTrue(host.startsWith("jgan train: out of memory on host: could not allocate 1,000 bytes; lower --batch"), host);
+        assertFalse(host.contains("JGAN_JAVA_OPTS") || host.contains("out of memory: out of memory"), host);
     }
 
     // --- item 12: per-loss defaults, printed; options without effect for the loss refused
@@ -191,8 +231,37 @@ class CommandLineTest {
         String s = b.toString(StandardCharsets.UTF_8);
         assertTrue(s.startsWith("\r\033[2K[##########          ] step 50/100") && s.contains("\r\033[2K[####################] step 100/100"), s);
         assertEquals(1, s.chars().filter(ch -> ch == '\n').count(), "one line on a terminal: " + s);
+        // report item 23: a redrawn line is cut to the terminal's width, so it never wraps
+        b.reset();
+        Progress narrow = new Progress(p, 0, 100, true, 60);
+        narrow.line(50, 123456, "loss_D 0.6931  loss_G 0.6931  D(x) 0.500  D(G(z)) 0.500");
+        narrow.done();
+        for (String drawn : b.toString(StandardCharsets.UTF_8).split("\r\033\\[2K")) {
+            assertTrue(drawn.strip().length() < 60, "fits 60 columns: '" + drawn + "'");
+        }
+        assertEquals(80, Progress.columns(null));
+        assertEquals(132, Progress.columns("132"));
         assertEquals("1:01:01", Progress.clock(3661));
         assertEquals("0:59", Progress.clock(59.4));
+    }
+
+    // --- report, minor list: a missing command, type errors, typos, help texts
+
+    @Test
+    void minorMessagesSayWhatIsMeant() {
+        assertEquals(2, jgan());
+        assertTrue(err().contains("missing a command") && err().contains("Usage: jgan"), err());
+        Path run = dir.resolve("m");
+        assertEquals(2, train(run, "--steps", "1.5"));
+        assertTrue(err().contains("'1.5' is not an integer") && !err().contains("long"), err());
+        assertEquals(2, train(run, "--lr", "fast"));
+        assertTrue(err().contains("'fast' is not a number") && !err().contains("float"), err());
+        assertEquals(2, train(run, "--step", "10"));
+        assertTrue(err().contains("did you mean") && err().contains("--steps"), err());
+        assertEquals(0, jgan("eval", "--help"));
+        assertTrue(out().contains("Exit status:"), out());
+        assertEquals(0, jgan("bench", "--help"));
+        assertFalse(out().contains("required for train;"), out());
     }
 
     // --- item 16: runs/ ignored; the README's file table and `info` example match the program
@@ -236,5 +305,12 @@ class CommandLineTest {
             }
         }
         assertTrue(missing.isEmpty(), "README info lines the program does not print: " + missing + "\nprogram:\n" + out());
+        // report item 24: the devices in the program's order
+        List<String> readmeDevices = ex.group(1).lines().filter(l -> l.matches("  \\w+: .*")).map(l -> l.trim().split(":")[0]).toList();
+        List<String> devices = actual.stream().filter(l -> l.matches("  \\w+: .*")).map(l -> l.trim().split(":")[0]).toList();
+        assertEquals(devices, readmeDevices, "README's info example lists the devices as the program does");
+        // and the per-checkpoint samples are said to come from the periodic checkpoints only, as the program writes them
+        assertTrue(readme.matches("(?s).*\\| `RUN/samples/step_NNNNNNN\\.csv` \\|[^\\n]*periodic checkpoint[^\\n]*--checkpoint-every.*"),
+                "README's samples/ row");
     }
 }

@@ -1,6 +1,7 @@
 package jgan.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -43,6 +44,40 @@ class LauncherTest {
                 + " (build-kernels) @ jgan ---'\nsleep " + buildSeconds + "\nmkdir -p java/target\necho jar > java/target/jgan-0.1.jar\n");
         script(bin.resolve("java"), "#!/usr/bin/env bash\necho \"java $*\"\n");
         script(root.resolve("jgan"), Files.readString(root.resolve("jgan")));
+    }
+
+    // --- report, minor list: a launcher stopped while it builds stops Maven too and leaves no partial build log
+
+    @Test
+    void aLauncherStoppedWhileBuildingStopsMavenAndLeavesNoLog() throws Exception {
+        setUp(30);
+        // the fake mvn records its pid, so the test can see it stopped
+        script(bin.resolve("mvn"), "#!/usr/bin/env bash\necho $$ > '" + dir.resolve("mvn.pid") + "'\necho '[INFO] --- exec:3.5.0:exec"
+                + " (build-kernels) @ jgan ---'\nsleep 30\n");
+        Path console = dir.resolve("console.txt");
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("jgan").toString(), "info").redirectErrorStream(true)
+                .redirectOutput(console.toFile()); // Process.destroy closes the pipes: read the output from a file
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        Process a = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(dir.resolve("mvn.pid")) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(300);
+        long mvn = Long.parseLong(Files.readString(dir.resolve("mvn.pid")).trim());
+        a.destroy(); // SIGTERM to the launcher
+        assertTrue(a.waitFor(60, TimeUnit.SECONDS), "the launcher stops");
+        String out = Files.readString(console);
+        assertEquals(143, a.exitValue(), out);
+        assertTrue(out.contains("jgan: build stopped"), out);
+        long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ProcessHandle.of(mvn).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < gone) {
+            Thread.sleep(50);
+        }
+        assertFalse(ProcessHandle.of(mvn).map(ProcessHandle::isAlive).orElse(false), "Maven stopped with the launcher");
+        try (var files = Files.list(root.resolve("java/target"))) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("jgan-build.log")).toList(), "no build log left");
+        }
     }
 
     private static void script(Path p, String text) throws IOException {

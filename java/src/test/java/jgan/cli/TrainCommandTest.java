@@ -95,7 +95,7 @@ class TrainCommandTest {
         assertEquals(2, jgan("train", "--data", "ring8", "--out", run, "--lr", "NaN"));
         assertTrue(err.toString().contains("positive finite"), err.toString());
         assertEquals(2, jgan("train", "--data", "ring8", "--out", run, "--lr", "fast"));
-        assertTrue(err.toString().contains("--lr: 'fast' is not a float"), err.toString());
+        assertTrue(err.toString().contains("--lr: 'fast' is not a number"), err.toString());
         assertEquals(2, jgan("train", "--data", "ring8", "--out", run, "--loss", "magic"));
         assertTrue(err.toString().contains("unknown loss 'magic'"), err.toString());
         assertEquals(2, jgan("train", "--data", "ring8", "--out", run, "--bogus", "1"));
