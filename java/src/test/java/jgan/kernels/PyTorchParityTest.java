@@ -53,10 +53,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Tag("host-runtime")
 class PyTorchParityTest {
     static final String DIR = "/jgan/parity/";
-    /** FP32 accumulation over at most a few hundred terms per output, any summation order (ConvConformanceTest's REL). */
-    static final double CONV_REL = 2e-5;
-    /** Batch norm: a few float roundings of each term (mean, centring, invstd, scale). */
-    static final double BN_REL = 2e-5;
+    /**
+     * FP32 accumulation of at most a few hundred terms per output, any summation order: 50 float32
+     * ulps (2^-24 relative each) of the sum of |terms|. Measured (host and cpu, and PyTorch's own
+     * float32 on the same inputs): at most 2.2e-7 x sum|terms| on every case, so this leaves an
+     * order of magnitude for other summation orders (CUDA, split-K) and no more: a semantic slip
+     * worth a few 1e-5 relative (eps inside or outside the square root at eps = 1e-3) still fails.
+     */
+    static final double CONV_REL = 3e-6;
+    /** Batch norm: a few float roundings of each term (mean, centring, invstd, scale); measured at most 2e-7. */
+    static final double BN_REL = 3e-6;
     static final double ATOL = 1e-6;
 
     /** One case of index.json with its arrays, read once. */
