@@ -55,19 +55,25 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 OUT = os.path.join(ROOT, "java", "src", "test", "resources", "jgan", "parity")
 
 
-def conv(name, n, c, k, h, w, r, s, pad, stride, dilation, bias=True, scale=1.0):
-    """pad = (top, bottom, left, right); stride, dilation = (h, w)."""
+def conv(name, n, c, k, h, w, r, s, pad, stride, dilation, bias=True, act="identity", bn=False):
+    """pad = (top, bottom, left, right); stride, dilation = (h, w); act applied after the bias; bn: a
+    BatchNorm2d training step on the (identity) output too (jgan: statistics fused into fprop)."""
     return dict(op="conv2d", name=name, n=n, c=c, k=k, h=h, w=w, r=r, s=s, pad=list(pad), stride=list(stride),
-                dilation=list(dilation), bias=bias)
+                dilation=list(dilation), bias=bias, act=act, slope=SLOPE, bn=bn, momentum=0.1, eps=1e-5)
 
 
-def convt(name, n, cin, cout, h, w, kk, stride, padding, output_padding, dilation, bias=True):
+def convt(name, n, cin, cout, h, w, kk, stride, padding, output_padding, dilation, bias=True, act="identity"):
     return dict(op="conv_transpose2d", name=name, n=n, cin=cin, cout=cout, h=h, w=w, kernel=kk, stride=stride,
-                padding=padding, output_padding=output_padding, dilation=dilation, bias=bias)
+                padding=padding, output_padding=output_padding, dilation=dilation, bias=bias, act=act, slope=SLOPE)
 
 
-def bn(name, shape, momentum=0.1, eps=1e-5, offset=3.0):
-    return dict(op="batch_norm", name=name, shape=list(shape), momentum=momentum, eps=eps, offset=offset)
+def bn(name, shape, momentum=0.1, eps=1e-5, offset=3.0, act="identity"):
+    return dict(op="batch_norm", name=name, shape=list(shape), momentum=momentum, eps=eps, offset=offset, act=act,
+                slope=SLOPE)
+
+
+SLOPE = 0.2  # leaky ReLU slope (DCGAN's)
+ACTS = {"identity": lambda t: t, "relu": F.relu, "leaky_relu": lambda t: F.leaky_relu(t, SLOPE), "tanh": torch.tanh}
 
 
 CASES = [
@@ -97,9 +103,16 @@ CASES = [
     bn("dcgan28_g_bn1_16x14x14", (2, 16, 14, 14)),
     convt("dcgan28_g_convt2_16to1_14x14", 2, 16, 1, 14, 14, 4, 2, 1, 0, 1),
     conv("dcgan28_d_conv1_1to16_28x28", 2, 1, 16, 28, 28, 4, 4, (1, 1, 1, 1), (2, 2), (1, 1)),
-    conv("dcgan28_d_conv2_16to32_14x14", 2, 16, 32, 14, 14, 4, 4, (1, 1, 1, 1), (2, 2), (1, 1), bias=False),
+    conv("dcgan28_d_conv2_16to32_14x14", 2, 16, 32, 14, 14, 4, 4, (1, 1, 1, 1), (2, 2), (1, 1), bias=False, bn=True),
     bn("dcgan28_d_bn2_32x7x7", (2, 32, 7, 7)),
     bn("dcgan28_g_bn0_1d_n2c64", (2, 64)),
+    # fused activations (the gradients take PyTorch's forward output as y, as jgan's backward does)
+    conv("act_conv_leaky_c3k4_s2_p1", 2, 3, 4, 8, 8, 4, 4, (1, 1, 1, 1), (2, 2), (1, 1), act="leaky_relu"),
+    conv("act_conv_relu_c5k3_s1_p1", 1, 5, 3, 6, 6, 3, 3, (1, 1, 1, 1), (1, 1), (1, 1), act="relu"),
+    convt("act_convt_tanh_4to1_k4_s2_p1", 2, 4, 1, 5, 5, 4, 2, 1, 0, 1, act="tanh"),
+    convt("act_convt_relu_3to5_k3_s2_p1_op1", 1, 3, 5, 4, 4, 3, 2, 1, 1, 1, act="relu"),
+    bn("act_bn2d_relu_n2c6_3x3", (2, 6, 3, 3), act="relu"),
+    bn("act_bn1d_leaky_n5c4", (5, 4), act="leaky_relu"),
 ]
 
 
@@ -112,6 +125,7 @@ def run_conv(cs, gen):
     n, c, k, h, w, r, s = (cs[x] for x in ("n", "c", "k", "h", "w", "r", "s"))
     pt, pb, pl, pr = cs["pad"]
     stride, dil = tuple(cs["stride"]), tuple(cs["dilation"])
+    act = ACTS[cs["act"]]
     x = f32(gen, (n, c, h, w))
     wt = f32(gen, (k, c, r, s), 0.3)
     b = f32(gen, (k,), 0.5) if cs["bias"] else None
@@ -121,7 +135,7 @@ def run_conv(cs, gen):
         wt_ = torch.tensor(wa, dtype=dtype, requires_grad=True)
         bt = torch.tensor(ba, dtype=dtype, requires_grad=True) if ba is not None else None
         y = F.conv2d(F.pad(xt, (pl, pr, pt, pb)), wt_, bt, stride=stride, dilation=dil)
-        return xt, wt_, bt, y
+        return xt, wt_, bt, act(y)
 
     _, _, _, y0 = fwd(torch.float64, x, wt, b)
     dy = f32(gen, tuple(y0.shape))
@@ -136,15 +150,79 @@ def run_conv(cs, gen):
         arrays["dw" + suffix] = wt_.grad.numpy()
         if bt is not None:
             arrays["db" + suffix] = bt.grad.numpy()
-    # magnitudes: the same op on |inputs| in float64
+    # magnitudes: the op without activation on |inputs| (|act(z)| <= |z| and |act'| <= 1 for every act here)
+    act = ACTS["identity"]
     xt, wt_, bt, y = fwd(torch.float64, np.abs(x), np.abs(wt), np.abs(b) if b is not None else None)
     y.backward(torch.tensor(np.abs(dy), dtype=torch.float64))
-    arrays["y_mag"] = y.detach().numpy()
+    arrays["y_mag"] = y.detach().numpy() + (1.0 if cs["act"] == "tanh" else 0.0)
     arrays["dx_mag"] = xt.grad.numpy()
     arrays["dw_mag"] = wt_.grad.numpy()
     if bt is not None:
         arrays["db_mag"] = bt.grad.numpy()
+    if cs["bn"]:
+        conv_bn(cs, gen, arrays, fwd, x, wt, b)
     return arrays
+
+
+def conv_bn(cs, gen, arrays, fwd, x, wt, b):
+    """A BatchNorm2d training step on the conv output z (PyTorch: F.batch_norm on z; jgan: fprop's
+    fused statistics partials, then BatchNorm.forwardTrain): arrays bn_*."""
+    k = cs["k"]
+    g, be = f32(gen, (k,), 0.5, 1.0), f32(gen, (k,), 0.5)
+    rm0, rv0 = f32(gen, (k,), 1.0), (0.5 + gen.random(k)).astype(np.float32)
+    arrays.update(bn_gamma=g, bn_beta=be, bn_running_mean0=rm0, bn_running_var0=rv0)
+    mom, eps = cs["momentum"], cs["eps"]
+    for dtype, suffix in ((torch.float64, ""), (torch.float32, "_t32")):
+        z = fwd(dtype, x, wt, b)[3].detach()
+        rm, rv = torch.tensor(rm0, dtype=dtype), torch.tensor(rv0, dtype=dtype)
+        t = lambda a: torch.tensor(a, dtype=dtype)
+        y = F.batch_norm(z, rm, rv, t(g), t(be), training=True, momentum=mom, eps=eps)
+        _, sm, si = torch.ops.aten.native_batch_norm(z, t(g), t(be), t(rm0), t(rv0), True, mom, eps)
+        arrays.update({"bn_y" + suffix: y.numpy(), "bn_running_mean" + suffix: rm.numpy(),
+                       "bn_running_var" + suffix: rv.numpy(), "bn_save_mean" + suffix: sm.numpy(),
+                       "bn_save_invstd" + suffix: si.numpy()})
+    z64 = arrays["y"].astype(np.float64)
+    mags = bn_mags(z64, arrays["y_mag"].astype(np.float64), g, be, rm0, rv0, mom, eps)
+    for key in ("y", "running_mean", "running_var", "save_mean", "save_invstd"):
+        arrays["bn_" + key + "_mag"] = mags[key + "_mag"]
+
+
+def bn_mags(x64, e, gamma, beta, rm0, rv0, mom, eps, dy=None):
+    """Scales of the float32 rounding error of each batch-norm output: x (float64), e the error
+    scale of x itself (0 when x is an exact input; the conv's sum|terms| when x is a conv output)."""
+    shape = x64.shape
+    c = shape[1]
+    red = tuple(i for i in range(len(shape)) if i != 1)
+    bshape = (1, c) + (1,) * (len(shape) - 2)
+    g64, b64 = gamma.astype(np.float64), beta.astype(np.float64)
+    rm64, rv64 = rm0.astype(np.float64), rv0.astype(np.float64)
+    mean = x64.mean(axis=red, keepdims=True)
+    var = x64.var(axis=red, keepdims=True)
+    inv = 1.0 / np.sqrt(var + eps)
+    ag, ab = np.abs(g64).reshape(bshape), np.abs(b64).reshape(bshape)
+    ax = np.abs(x64) + e  # |x| plus the error scale x carries in
+    absmean = ax.mean(axis=red, keepdims=True)
+    nrows = x64.size // c
+    # the variance's terms: (|x| + mean|x|)^2, plus |x - mean| e from x's own error
+    sq = ((ax + absmean) ** 2 + 2 * np.abs(x64 - mean) * e).mean(axis=red)
+    m = {}
+    # x - mean carries the rounding of |x| and of the mean (whose terms are |x|)
+    m["y_mag"] = ag * (ax + absmean) * inv + ab
+    if np.any(e):  # xhat also carries invstd's error, which x's own error makes larger than rounding
+        m["y_mag"] = m["y_mag"] + ag * np.abs(x64 - mean) * inv ** 3 * sq.reshape(bshape)
+    m["running_mean_mag"] = (1 - mom) * np.abs(rm64) + mom * absmean.reshape(c)
+    m["running_var_mag"] = (1 - mom) * rv64 + mom * sq * nrows / (nrows - 1)
+    m["save_mean_mag"] = absmean.reshape(c)
+    # invstd's error is relative to the variance's, whose terms' scale is mean (|x| + mean|x|)^2
+    m["save_invstd_mag"] = (inv.reshape(c) ** 3) * sq
+    m["y_eval_mag"] = ag * (ax + np.abs(rm64).reshape(bshape)) / np.sqrt(rv64.reshape(bshape) + eps) + ab
+    if dy is not None:
+        adz = np.abs(dy.astype(np.float64))
+        axh = (ax + absmean) * inv
+        m["dgamma_mag"] = (adz * axh).sum(axis=red)
+        m["dbeta_mag"] = adz.sum(axis=red)
+        m["dx_mag"] = ag * inv * (adz + adz.mean(axis=red, keepdims=True) + axh * (adz * axh).mean(axis=red, keepdims=True))
+    return m
 
 
 def run_convt(cs, gen):
@@ -154,28 +232,30 @@ def run_convt(cs, gen):
     b = f32(gen, (cout,), 0.5) if cs["bias"] else None
     kw = dict(stride=cs["stride"], padding=cs["padding"], output_padding=cs["output_padding"], dilation=cs["dilation"])
 
-    def fwd(dtype, xa, wa, ba):
+    def fwd(dtype, xa, wa, ba, act):
         xt = torch.tensor(xa, dtype=dtype, requires_grad=True)
         wt_ = torch.tensor(wa, dtype=dtype, requires_grad=True)
         bt = torch.tensor(ba, dtype=dtype, requires_grad=True) if ba is not None else None
-        return xt, wt_, bt, F.conv_transpose2d(xt, wt_, bt, **kw)
+        return xt, wt_, bt, act(F.conv_transpose2d(xt, wt_, bt, **kw))
 
-    _, _, _, y0 = fwd(torch.float64, x, wt, b)
+    act = ACTS[cs["act"]]
+    _, _, _, y0 = fwd(torch.float64, x, wt, b, act)
     dy = f32(gen, tuple(y0.shape))
     arrays = {"x": x, "w": wt, "dy": dy}
     if b is not None:
         arrays["b"] = b
     for dtype, suffix in ((torch.float64, ""), (torch.float32, "_t32")):
-        xt, wt_, bt, y = fwd(dtype, x, wt, b)
+        xt, wt_, bt, y = fwd(dtype, x, wt, b, act)
         y.backward(torch.tensor(dy, dtype=dtype))
         arrays["y" + suffix] = y.detach().numpy()
         arrays["dx" + suffix] = xt.grad.numpy()
         arrays["dw" + suffix] = wt_.grad.numpy()
         if bt is not None:
             arrays["db" + suffix] = bt.grad.numpy()
-    xt, wt_, bt, y = fwd(torch.float64, np.abs(x), np.abs(wt), np.abs(b) if b is not None else None)
+    # magnitudes: without activation on |inputs| (|act(z)| <= |z| and |act'| <= 1), + 1 for tanh's own rounding
+    xt, wt_, bt, y = fwd(torch.float64, np.abs(x), np.abs(wt), np.abs(b) if b is not None else None, ACTS["identity"])
     y.backward(torch.tensor(np.abs(dy), dtype=torch.float64))
-    arrays["y_mag"] = y.detach().numpy()
+    arrays["y_mag"] = y.detach().numpy() + (1.0 if cs["act"] == "tanh" else 0.0)
     arrays["dx_mag"] = xt.grad.numpy()
     arrays["dw_mag"] = wt_.grad.numpy()
     if bt is not None:
@@ -196,16 +276,15 @@ def run_bn(cs, gen):
     rv0 = (0.5 + gen.random(c)).astype(np.float32)
     dy = f32(gen, shape)
     arrays = {"x": x, "gamma": gamma, "beta": beta, "running_mean0": rm0, "running_var0": rv0, "dy": dy}
-    red = tuple(i for i in range(len(shape)) if i != 1)
-    bshape = (1, c) + (1,) * (len(shape) - 2)
+    act = ACTS[cs["act"]]
     for dtype, suffix in ((torch.float64, ""), (torch.float32, "_t32")):
         t = lambda a, g=False: torch.tensor(a, dtype=dtype, requires_grad=g)
         xt, gt, btt = t(x, True), t(gamma, True), t(beta, True)
         rm, rv = t(rm0), t(rv0)
-        y = F.batch_norm(xt, rm, rv, gt, btt, training=True, momentum=mom, eps=eps)
+        y = act(F.batch_norm(xt, rm, rv, gt, btt, training=True, momentum=mom, eps=eps))
         y.backward(t(dy))
         _, smean, sinv = torch.ops.aten.native_batch_norm(t(x), t(gamma), t(beta), t(rm0), t(rv0), True, mom, eps)
-        yev = F.batch_norm(t(x), t(rm0), t(rv0), t(gamma), t(beta), training=False, momentum=mom, eps=eps)
+        yev = act(F.batch_norm(t(x), t(rm0), t(rv0), t(gamma), t(beta), training=False, momentum=mom, eps=eps))
         arrays["y" + suffix] = y.detach().numpy()
         arrays["running_mean" + suffix] = rm.numpy()
         arrays["running_var" + suffix] = rv.numpy()
@@ -215,31 +294,8 @@ def run_bn(cs, gen):
         arrays["dx" + suffix] = xt.grad.numpy()
         arrays["dgamma" + suffix] = gt.grad.numpy()
         arrays["dbeta" + suffix] = btt.grad.numpy()
-    # magnitudes (float64) of the terms behind each output
-    x64, g64, b64, dy64 = (a.astype(np.float64) for a in (x, gamma, beta, dy))
-    mean = x64.mean(axis=red, keepdims=True)
-    var = x64.var(axis=red, keepdims=True)
-    inv = 1.0 / np.sqrt(var + eps)
-    xhat = (x64 - mean) * inv
-    ag, ab = np.abs(g64).reshape(bshape), np.abs(b64).reshape(bshape)
-    absmean = np.abs(x64).mean(axis=red, keepdims=True)
-    # x - mean carries the rounding of |x| and of the mean (whose terms are |x|): scale (|x| + mean|x|) invstd
-    arrays["y_mag"] = ag * (np.abs(x64) + absmean) * inv + ab
-    rv64, rm64 = rv0.astype(np.float64), rm0.astype(np.float64)
-    arrays["running_mean_mag"] = (1 - mom) * np.abs(rm64) + mom * absmean.reshape(c)
-    nrows = x.size // c
-    sq = ((np.abs(x64) + absmean) ** 2).mean(axis=red)
-    arrays["running_var_mag"] = (1 - mom) * rv64 + mom * sq * nrows / (nrows - 1)
-    arrays["save_mean_mag"] = absmean.reshape(c)
-    # invstd's error is relative to the variance's, whose terms' scale is mean (|x| + mean|x|)^2
-    arrays["save_invstd_mag"] = (inv.reshape(c) ** 3) * sq
-    arrays["y_eval_mag"] = ag * (np.abs(x64) + np.abs(rm64).reshape(bshape)) / np.sqrt(rv64.reshape(bshape) + eps) + ab
-    adz = np.abs(dy64)
-    axh = (np.abs(x64) + absmean) * inv
-    arrays["dgamma_mag"] = (adz * axh).sum(axis=red)
-    arrays["dbeta_mag"] = adz.sum(axis=red)
-    arrays["dx_mag"] = ag * inv * (adz + adz.mean(axis=red, keepdims=True)
-                                   + axh * (adz * axh).mean(axis=red, keepdims=True))
+    # magnitudes (float64) of the terms behind each output (|act(z)| <= |z|, |act'| <= 1)
+    arrays.update(bn_mags(x.astype(np.float64), 0.0, gamma, beta, rm0, rv0, mom, eps, dy))
     return arrays
 
 
@@ -263,7 +319,8 @@ def main():
         for key, a in arrays.items():
             a = np.asarray(a)
             ref = not key.endswith("_t32") and not key.endswith("_mag") and key not in (
-                "x", "w", "b", "dy", "gamma", "beta", "running_mean0", "running_var0")
+                "x", "w", "b", "dy", "gamma", "beta", "running_mean0", "running_var0", "bn_gamma", "bn_beta", "bn_running_mean0",
+                "bn_running_var0")
             dt = "<f8" if ref else "<f4"
             data = np.ascontiguousarray(a, dtype=dt).tobytes()
             entry["arrays"][key] = {"dtype": "f64" if ref else "f32", "shape": list(a.shape), "offset": len(blob)}
@@ -273,8 +330,10 @@ def main():
         total += len(blob)
         index["cases"].append(entry)
     with open(os.path.join(OUT, "index.json"), "w") as fh:
-        json.dump(index, fh, indent=1)
-        fh.write("\n")
+        # one case a line: readable in a diff, and small
+        cases = index.pop("cases")
+        head = json.dumps(index, separators=(", ", ": "))[:-1]
+        fh.write(head + ', "cases": [\n' + ",\n".join(json.dumps(c, separators=(",", ":")) for c in cases) + "\n]}\n")
     print(f"{len(CASES)} cases, {total} bytes of arrays in {OUT}", file=sys.stderr)
 
 

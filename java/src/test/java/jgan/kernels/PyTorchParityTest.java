@@ -49,6 +49,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * result must pass the same tolerance, so it is no tighter than float32 allows. Unlike the
  * conformance tests (against jgan's own double references), a misreading of PyTorch (output_padding,
  * padding sides, the running-variance update, dilation, the ConvTranspose2d weight layout) fails here.
+ * Fused activations (ReLU, leaky ReLU 0.2, tanh) are PyTorch's activation after the op; their
+ * backward passes take PyTorch's forward output as y (for act'), so only the backward is under
+ * test. One DCGAN-28 convolution also feeds a BatchNorm2d step through fprop's fused statistics.
  */
 @Tag("host-runtime")
 class PyTorchParityTest {
@@ -92,6 +95,15 @@ class PyTorchParityTest {
                 v[j] = a.get(j).getAsInt();
             }
             return v;
+        }
+
+        /** The fused activation (PyTorch's F.relu, F.leaky_relu(slope), torch.tanh after the op). */
+        Activation act() {
+            return Activation.valueOf(params.get("act").getAsString().toUpperCase(java.util.Locale.ROOT));
+        }
+
+        float slope() {
+            return params.get("slope").getAsFloat();
         }
 
         @Override
@@ -220,7 +232,10 @@ class PyTorchParityTest {
         int n = pr.n(), h = pr.h(), w = pr.w(), ch = pr.c(), k = pr.k(), r = pr.r(), s = pr.s(), p = pr.p(), q = pr.q();
         assertArrayEquals(new int[] {n, k, p, q}, c.shapes.get("y"), c.name + ": ConvProblem's output size is not PyTorch's");
         boolean bias = c.has("b");
+        Activation act = c.act();
+        float slope = c.slope();
         try (Tensor x = Tensor.of(dev, pr.inputShape(), Layouts.nchwToNhwc(c.f("x"), n, ch, h, w));
+             Tensor yTorch = Tensor.of(dev, pr.outputShape(), Layouts.nchwToNhwc(c.f("y"), n, k, p, q));
              Tensor wt = Tensor.of(dev, pr.filterShape(), Layouts.oihwToKrsc(c.f("w"), k, ch, r, s));
              Tensor b = bias ? Tensor.of(dev, Shape.of(k), c.f("b")) : null;
              Tensor y = Tensor.empty(dev, pr.outputShape());
@@ -230,15 +245,46 @@ class PyTorchParityTest {
             for (Tensor t : new Tensor[] {y, dx, dw, db}) {
                 t.fill(Float.NaN);
             }
-            Conv2d.fprop(pr, x, wt, b, y, Activation.IDENTITY, 0f, MathMode.FP32, null);
+            Conv2d.fprop(pr, x, wt, b, y, act, slope, MathMode.FP32, null);
             compare(c, dev, "y", Layouts.nhwcToNchw(y.toArray(), n, p, q, k), CONV_REL);
-            Conv2d.dgrad(pr, dy, null, wt, dx, Activation.IDENTITY, 0f, false, MathMode.FP32);
+            // the backward takes the forward's output for act': PyTorch's, so that only the backward is under test
+            Conv2d.dgrad(pr, dy, yTorch, wt, dx, act, slope, false, MathMode.FP32);
             compare(c, dev, "dx", Layouts.nhwcToNchw(dx.toArray(), n, h, w, ch), CONV_REL);
-            Conv2d.wgrad(pr, dy, null, x, dw, db, Activation.IDENTITY, 0f, false, MathMode.FP32);
+            Conv2d.wgrad(pr, dy, yTorch, x, dw, db, act, slope, false, MathMode.FP32);
             compare(c, dev, "dw", Layouts.krscToOihw(dw.toArray(), k, r, s, ch), CONV_REL);
             if (bias) {
                 compare(c, dev, "db", db.toArray(), CONV_REL);
             }
+            if (c.has("bn_gamma")) {
+                convBatchNorm(c, dev, pr, x, wt, b);
+            }
+        }
+    }
+
+    /**
+     * The conv output z into a BatchNorm2d training step with the statistics fused into fprop's
+     * epilogue (Conv2d.fprop's bn partials, then BatchNorm.forwardTrain with them), against
+     * PyTorch's F.batch_norm of its float64 conv output.
+     */
+    void convBatchNorm(Case c, Device dev, ConvProblem pr, Tensor x, Tensor wt, Tensor b) {
+        int n = pr.n(), k = pr.k(), p = pr.p(), q = pr.q();
+        Shape cs = Shape.of(k);
+        float momentum = c.params.get("momentum").getAsFloat(), eps = c.params.get("eps").getAsFloat();
+        try (Tensor z = Tensor.empty(dev, pr.outputShape()); Tensor partials = Tensor.empty(dev, Conv2d.bnPartialsShape(pr));
+             Tensor gamma = Tensor.of(dev, cs, c.f("bn_gamma")); Tensor beta = Tensor.of(dev, cs, c.f("bn_beta"));
+             Tensor rm = Tensor.of(dev, cs, c.f("bn_running_mean0")); Tensor rv = Tensor.of(dev, cs, c.f("bn_running_var0"));
+             Tensor y = Tensor.empty(dev, pr.outputShape()); Tensor mean = Tensor.empty(dev, cs); Tensor invstd = Tensor.empty(dev, cs)) {
+            for (Tensor t : new Tensor[] {z, partials, y, mean, invstd}) {
+                t.fill(Float.NaN);
+            }
+            Conv2d.fprop(pr, x, wt, b, z, Activation.IDENTITY, 0f, MathMode.FP32, partials);
+            compare(c, dev, "y", Layouts.nhwcToNchw(z.toArray(), n, p, q, k), CONV_REL);
+            BatchNorm.forwardTrain(z, partials, gamma, beta, y, mean, invstd, rm, rv, momentum, eps, Activation.IDENTITY, 0f);
+            compare(c, dev, "bn_y", Layouts.nhwcToNchw(y.toArray(), n, p, q, k), BN_REL);
+            compare(c, dev, "bn_save_mean", mean.toArray(), BN_REL);
+            compare(c, dev, "bn_save_invstd", invstd.toArray(), BN_REL);
+            compare(c, dev, "bn_running_mean", rm.toArray(), BN_REL);
+            compare(c, dev, "bn_running_var", rv.toArray(), BN_REL);
         }
     }
 
@@ -250,7 +296,10 @@ class PyTorchParityTest {
         int hOut = pr.h(), wOut = pr.w();
         assertArrayEquals(new int[] {n, out, hOut, wOut}, c.shapes.get("y"), c.name + ": ConvProblem.transposed's output size is not PyTorch's");
         boolean bias = c.has("b");
+        Activation act = c.act();
+        float slope = c.slope();
         try (Tensor x = Tensor.of(dev, pr.outputShape(), Layouts.nchwToNhwc(c.f("x"), n, in, hIn, wIn));
+             Tensor yTorch = Tensor.of(dev, pr.inputShape(), Layouts.nchwToNhwc(c.f("y"), n, out, hOut, wOut));
              Tensor wt = Tensor.of(dev, pr.filterShape(), Layouts.convTransposeTorchToJgan(c.f("w"), in, out, kk, kk));
              Tensor b = bias ? Tensor.of(dev, Shape.of(out), c.f("b")) : null;
              Tensor y = Tensor.empty(dev, pr.inputShape());
@@ -260,11 +309,11 @@ class PyTorchParityTest {
             for (Tensor t : new Tensor[] {y, dx, dw, db}) {
                 t.fill(Float.NaN);
             }
-            ConvTranspose2d.forward(pr, x, wt, b, y, Activation.IDENTITY, 0f, MathMode.FP32);
+            ConvTranspose2d.forward(pr, x, wt, b, y, act, slope, MathMode.FP32);
             compare(c, dev, "y", Layouts.nhwcToNchw(y.toArray(), n, hOut, wOut, out), CONV_REL);
-            ConvTranspose2d.backwardData(pr, dy, null, wt, dx, Activation.IDENTITY, 0f, MathMode.FP32);
+            ConvTranspose2d.backwardData(pr, dy, yTorch, wt, dx, act, slope, MathMode.FP32);
             compare(c, dev, "dx", Layouts.nhwcToNchw(dx.toArray(), n, hIn, wIn, in), CONV_REL);
-            ConvTranspose2d.backwardWeight(pr, dy, null, x, dw, bias ? db : null, Activation.IDENTITY, 0f, false, MathMode.FP32);
+            ConvTranspose2d.backwardWeight(pr, dy, yTorch, x, dw, bias ? db : null, act, slope, false, MathMode.FP32);
             compare(c, dev, "dw", Layouts.convTransposeJganToTorch(dw.toArray(), in, kk, kk, out), CONV_REL);
             if (bias) {
                 compare(c, dev, "db", db.toArray(), CONV_REL);
@@ -279,6 +328,8 @@ class PyTorchParityTest {
         float momentum = c.params.get("momentum").getAsFloat(), eps = c.params.get("eps").getAsFloat();
         Shape shape = s.length == 4 ? Shape.of(s[0], s[2], s[3], ch) : Shape.of(s[0], ch);
         Shape cs = Shape.of(ch);
+        Activation act = c.act();
+        float slope = c.slope();
         // PyTorch [N, C, H, W] -> NHWC, [N, C] as is; back the same way
         java.util.function.UnaryOperator<float[]> in = v -> s.length == 4 ? Layouts.nchwToNhwc(v, s[0], ch, s[2], s[3]) : v;
         java.util.function.UnaryOperator<float[]> back = v -> s.length == 4 ? Layouts.nhwcToNchw(v, s[0], s[2], s[3], ch) : v;
@@ -288,21 +339,22 @@ class PyTorchParityTest {
              Tensor mean = Tensor.empty(dev, cs); Tensor invstd = Tensor.empty(dev, cs);
              Tensor dy = Tensor.of(dev, shape, in.apply(c.f("dy"))); Tensor dx = Tensor.empty(dev, shape);
              Tensor dgamma = Tensor.empty(dev, cs); Tensor dbeta = Tensor.empty(dev, cs); Tensor yEval = Tensor.empty(dev, shape);
-             Tensor rm0 = Tensor.of(dev, cs, c.f("running_mean0")); Tensor rv0 = Tensor.of(dev, cs, c.f("running_var0"))) {
+             Tensor rm0 = Tensor.of(dev, cs, c.f("running_mean0")); Tensor rv0 = Tensor.of(dev, cs, c.f("running_var0"));
+             Tensor yTorch = Tensor.of(dev, shape, in.apply(c.f("y")))) {
             for (Tensor t : new Tensor[] {y, mean, invstd, dx, dgamma, dbeta, yEval}) {
                 t.fill(Float.NaN);
             }
-            BatchNorm.forwardTrain(x, gamma, beta, y, mean, invstd, rm, rv, momentum, eps, Activation.IDENTITY, 0f);
+            BatchNorm.forwardTrain(x, gamma, beta, y, mean, invstd, rm, rv, momentum, eps, act, slope);
             compare(c, dev, "y", back.apply(y.toArray()), BN_REL);
             compare(c, dev, "save_mean", mean.toArray(), BN_REL);
             compare(c, dev, "save_invstd", invstd.toArray(), BN_REL);
             compare(c, dev, "running_mean", rm.toArray(), BN_REL);
             compare(c, dev, "running_var", rv.toArray(), BN_REL);
-            BatchNorm.backward(dy, null, x, gamma, mean, invstd, dx, dgamma, dbeta, Activation.IDENTITY, 0f, false);
+            BatchNorm.backward(dy, yTorch, x, gamma, mean, invstd, dx, dgamma, dbeta, act, slope, false);
             compare(c, dev, "dx", back.apply(dx.toArray()), BN_REL);
             compare(c, dev, "dgamma", dgamma.toArray(), BN_REL);
             compare(c, dev, "dbeta", dbeta.toArray(), BN_REL);
-            BatchNorm.forwardEval(x, gamma, beta, rm0, rv0, yEval, eps, Activation.IDENTITY, 0f);
+            BatchNorm.forwardEval(x, gamma, beta, rm0, rv0, yEval, eps, act, slope);
             compare(c, dev, "y_eval", back.apply(yEval.toArray()), BN_REL);
         }
     }
@@ -312,9 +364,12 @@ class PyTorchParityTest {
     void goldenSetCoversTheSemantics() {
         assertTrue(index().get("torch").getAsString().startsWith("2."), "golden files from PyTorch " + index().get("torch"));
         Map<String, Integer> perOp = new HashMap<>();
-        boolean asymmetric = false, outputPadding = false, dilatedT = false, dilated = false, bn1d = false;
+        boolean asymmetric = false, outputPadding = false, dilatedT = false, dilated = false, bn1d = false, fusedStats = false;
+        java.util.Set<Activation> acts = java.util.EnumSet.noneOf(Activation.class);
         for (Case c : cases()) {
             perOp.merge(c.op, 1, Integer::sum);
+            acts.add(c.act());
+            fusedStats |= c.has("bn_gamma");
             if (c.op.equals("conv2d")) {
                 int[] pad = c.ints("pad");
                 asymmetric |= pad[0] != pad[1] || pad[2] != pad[3];
@@ -328,7 +383,8 @@ class PyTorchParityTest {
         }
         assertTrue(perOp.getOrDefault("conv2d", 0) >= 5 && perOp.getOrDefault("conv_transpose2d", 0) >= 5
                 && perOp.getOrDefault("batch_norm", 0) >= 4, "cases per op: " + perOp);
-        assertTrue(asymmetric && outputPadding && dilatedT && dilated && bn1d, "the golden set lost a semantic case");
+        assertTrue(asymmetric && outputPadding && dilatedT && dilated && bn1d && fusedStats, "the golden set lost a semantic case");
+        assertEquals(java.util.EnumSet.allOf(Activation.class), acts, "activations covered");
     }
 
     /** TensorFlow's 'same' as ConvProblem.same builds it is the padding PyTorch was given (extra row/column at the bottom/right). */
