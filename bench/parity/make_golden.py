@@ -40,8 +40,16 @@ Cases (see CASES below for the exact numbers):
                     backward (dx, dgamma, dbeta); 4-D [N, C, H, W] (BatchNorm2d) and 2-D [N, C]
                     (BatchNorm1d), momentum 0.1 / eps 1e-5 and one other pair.
   dcgan28_*         the DCGAN-28 layers at batch 2 with channels quartered (128 -> 32, 64 -> 16)
-                    to keep the files small: G convT 32->16 k4 s2 p1 on 7x7, BN, convT 16->1 k4 s2
-                    p1 on 14x14; D conv 1->16 k4 s2 p1 on 28x28, conv 16->32 k4 s2 p1, BN.
+                    to keep the files small: G BatchNorm1d on [2, 64], convT 32->16 k4 s2 p1 on
+                    7x7, BN, convT 16->1 k4 s2 p1 on 14x14; D conv 1->16 k4 s2 p1 on 28x28, conv
+                    16->32 k4 s2 p1 followed by a BatchNorm2d step (bn_* arrays: jgan feeds it the
+                    statistics fused into fprop's epilogue), BN.
+  act_*             activations after the op as jgan fuses them: conv + leaky ReLU 0.2 and + ReLU,
+                    convT + tanh (G's output, 1 channel) and + ReLU, BN + ReLU, BN1d + leaky ReLU.
+
+All shapes are small (the files total ~2 MB); inputs ~N(0, 1), weights ~N(0, 0.3^2), batch-norm
+inputs with a per-channel offset ~N(0, 3^2) and spread 1.5, gamma ~N(1, 0.5^2), initial running
+statistics non-default (mean ~N(0, 1), var in [0.5, 1.5)).
 """
 import json
 import os
@@ -55,11 +63,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 OUT = os.path.join(ROOT, "java", "src", "test", "resources", "jgan", "parity")
 
 
-def conv(name, n, c, k, h, w, r, s, pad, stride, dilation, bias=True, act="identity", bn=False):
+def conv(name, n, c, k, h, w, r, s, pad, stride, dilation, bias=True, act="identity", bn=False, same=False):
     """pad = (top, bottom, left, right); stride, dilation = (h, w); act applied after the bias; bn: a
-    BatchNorm2d training step on the (identity) output too (jgan: statistics fused into fprop)."""
+    BatchNorm2d training step on the (identity) output too (jgan: statistics fused into fprop);
+    same: pad is 'same' padding (TensorFlow's; for stride 1 also PyTorch's padding='same', checked
+    here against F.conv2d(padding='same')), and the test builds the problem with ConvProblem.same."""
     return dict(op="conv2d", name=name, n=n, c=c, k=k, h=h, w=w, r=r, s=s, pad=list(pad), stride=list(stride),
-                dilation=list(dilation), bias=bias, act=act, slope=SLOPE, bn=bn, momentum=0.1, eps=1e-5)
+                dilation=list(dilation), bias=bias, act=act, slope=SLOPE, bn=bn, momentum=0.1, eps=1e-5, same=same)
 
 
 def convt(name, n, cin, cout, h, w, kk, stride, padding, output_padding, dilation, bias=True, act="identity"):
@@ -80,7 +90,9 @@ CASES = [
     conv("conv_c3k5_s1_p1", 1, 3, 5, 7, 9, 3, 3, (1, 1, 1, 1), (1, 1), (1, 1)),
     conv("conv_c1k3_s2_p0_n3", 3, 1, 3, 9, 8, 3, 3, (0, 0, 0, 0), (2, 2), (1, 1)),
     conv("conv_c3k1_s3_p2", 1, 3, 1, 11, 10, 3, 3, (2, 2, 2, 2), (3, 3), (1, 1)),
-    conv("conv_same_k5_s2_even", 3, 3, 4, 8, 8, 5, 5, (1, 2, 1, 2), (2, 2), (1, 1)),  # TF 'same': extra row/col bottom/right
+    conv("conv_same_k5_s2_even", 3, 3, 4, 8, 8, 5, 5, (1, 2, 1, 2), (2, 2), (1, 1), same=True),  # TF 'same': extra row/col bottom/right
+    conv("conv_same_k4_s1_d2", 1, 2, 3, 6, 7, 4, 4, (3, 3, 3, 3), (1, 1), (2, 2), same=True),  # PyTorch padding='same', even dilated filter
+    conv("conv_same_k4_s1", 1, 2, 3, 6, 7, 4, 4, (1, 2, 1, 2), (1, 1), (1, 1), same=True),  # PyTorch padding='same', even filter
     conv("conv_asym_t2b0l0r1", 1, 2, 3, 7, 6, 3, 3, (2, 0, 0, 1), (1, 1), (1, 1)),
     conv("conv_dil2_p2_n3", 3, 3, 3, 9, 9, 3, 3, (2, 2, 2, 2), (1, 1), (2, 2)),
     conv("conv_dil2_s2_p1", 1, 4, 5, 10, 11, 3, 3, (1, 1, 1, 1), (2, 2), (2, 2)),
@@ -138,6 +150,10 @@ def run_conv(cs, gen):
         return xt, wt_, bt, act(y)
 
     _, _, _, y0 = fwd(torch.float64, x, wt, b)
+    if cs["same"] and stride == (1, 1):  # the padding written in CASES is PyTorch's own padding='same'
+        t = lambda a: torch.tensor(a, dtype=torch.float64) if a is not None else None
+        ys = act(F.conv2d(t(x), t(wt), t(b), padding="same", dilation=dil))
+        assert ys.shape == y0.shape and torch.allclose(ys, y0.detach(), rtol=0, atol=1e-12), cs["name"]
     dy = f32(gen, tuple(y0.shape))
     arrays = {"x": x, "w": wt, "dy": dy}
     if b is not None:
