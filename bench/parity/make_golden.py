@@ -28,11 +28,12 @@ and float32 runs see the same numbers):
 
 Cases (see CASES below for the exact numbers):
   conv2d            F.conv2d after F.pad (asymmetric padding: TensorFlow 'same' for stride 2 on
-                    an even size pads the extra row/column bottom/right), stride 1-3 (and
+                    an even size pads the extra row/column bottom/right; and PyTorch's own
+                    padding='same' for stride 1), stride 1-3 (3 > k2 too, and
                     different per axis), dilation 2, C or K of 1 and 3, a 2x3 filter, with and
                     without bias, batch 1 and 3; y, and for an upstream gradient dy: dx (dgrad),
                     dw (wgrad), db via autograd.
-  conv_transpose2d  F.conv_transpose2d, stride 1-3, padding 0-1, output_padding 0-2, dilation
+  conv_transpose2d  F.conv_transpose2d, stride 1-3 (3 > k2 too), padding 0-1, output_padding 0-2, dilation
                     1-2, k3/k4/k5, with and without bias, the 1x1 -> 4x4 projection; y, dx, dw, db.
   batch_norm        F.batch_norm training (y, saved mean and invstd from
                     torch.ops.aten.native_batch_norm, running_mean/var after one step from
@@ -98,6 +99,7 @@ CASES = [
     conv("conv_dil2_s2_p1", 1, 4, 5, 10, 11, 3, 3, (1, 1, 1, 1), (2, 2), (2, 2)),
     conv("conv_r2s3_s1x2_nobias", 1, 3, 2, 6, 7, 2, 3, (1, 1, 0, 0), (1, 2), (1, 1), bias=False),
     conv("conv_c8k12_s1_p1", 3, 8, 12, 6, 5, 3, 3, (1, 1, 1, 1), (1, 1), (1, 1)),
+    conv("conv_k2_s3_gaps", 3, 3, 2, 10, 8, 2, 2, (0, 0, 1, 0), (3, 3), (1, 1)),  # stride > filter: unread rows get dx = 0
     convt("convt_k4_s2_p1_op0", 3, 3, 2, 5, 5, 4, 2, 1, 0, 1),
     convt("convt_k3_s2_p1_op1", 1, 2, 3, 4, 5, 3, 2, 1, 1, 1),
     convt("convt_k5_s2_p1_op1", 3, 1, 3, 3, 4, 5, 2, 1, 1, 1),
@@ -106,6 +108,7 @@ CASES = [
     convt("convt_k3_s3_p0_op2", 1, 2, 2, 3, 3, 3, 3, 0, 2, 1),
     convt("convt_k4_s2_p1_in1_nobias", 3, 1, 4, 4, 3, 4, 2, 1, 0, 1, bias=False),
     convt("convt_projection_1x1_to_4x4", 3, 8, 4, 1, 1, 4, 1, 0, 0, 1, bias=False),
+    convt("convt_k2_s3_op1_gaps", 2, 3, 2, 3, 4, 2, 3, 0, 1, 1),  # stride > filter: output rows that only the bias reaches
     bn("bn2d_n3c5_4x3", (3, 5, 4, 3)),
     bn("bn2d_n1c3_1x2", (1, 3, 1, 2)),  # two rows per channel: unbiased factor 2
     bn("bn2d_n2c4_3x3_m03_e1e-3", (2, 4, 3, 3), momentum=0.3, eps=1e-3),
