@@ -72,8 +72,6 @@ class ConvConformanceTest {
 
     static Device open(Target target, MathMode mode) {
         Device dev = target.device();
-        assumeTrue(dev.hasKernel(Conv2d.FPROP), "the " + dev.name() + " device has no conv2d bodies yet (the CPU path's conv is another "
-                + "branch's work): this case runs once it has them");
         if (mode == MathMode.TF32 && dev instanceof CudaDevice c) {
             assumeTrue(c.computeCapability() >= 80, "TF32 needs sm_80; this GPU is sm_" + c.computeCapability());
         }
