@@ -82,12 +82,18 @@ cp "$TESTS_JAR" "$STAGE/jgan-tests.jar"
 for jar in "$TARGET"/lib/*.jar; do
     cp "$jar" "$STAGE/lib/"
 done
-for jar in "$STAGE"/lib/jcuda-natives-*.jar; do
+#    Likewise OpenBLAS's JNI bindings with LAPACK (jniopenblas, jniopenblas_full: 48 MB) and its
+#    headers: the cpu device loads only openblas_nolapack (jgan.cpu.CpuBlas).
+for jar in "$STAGE"/lib/jcuda-natives-*.jar "$STAGE"/lib/openblas-*-linux-x86_64.jar; do
     [ -f "$jar" ] || continue
     python3 - "$jar" <<'PY'
 import os, sys, zipfile
 path = sys.argv[1]
-drop = lambda n: "NvPTXCompiler" in n        # libJNvPTXCompiler-<ver>-<os>-<arch>.so
+def drop(n):
+    base = os.path.basename(n)
+    return ("NvPTXCompiler" in n                       # libJNvPTXCompiler-<ver>-<os>-<arch>.so
+            or base in ("libjniopenblas.so", "libjniopenblas_full.so")
+            or "/openblas/linux-x86_64/include/" in n)
 tmp = path + ".tmp"
 with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
     for info in src.infolist():
