@@ -36,13 +36,14 @@ else
   "$NVCC" -fatbin -std=c++17 -O3 -I"$here" "${gencode[@]}" --threads 0 -Xptxas -v \
     -o "$build/kernels.fatbin" "$build/jgan_kernels_all.cu" > "$report" 2>&1 || { cat "$report"; exit 1; }
 fi
-# One line per kernel and architecture: registers, stack, spills (every build, so it stays visible).
+# One line per kernel and architecture: registers, static shared memory, stack, spills (every build, so it stays visible).
 awk '
   /Compiling entry function/ { split($0, q, "\047"); k = q[2]; a = q[4] }
   /bytes stack frame/ { stack = $1; st = $5; ld = $9 }
   /Used [0-9]+ registers/ {
-    for (i = 1; i <= NF; i++) if ($i == "Used") r = $(i + 1)
-    printf "[jgan kernels]   %-40s %-7s %3d regs, stack %3s B, spill stores %s B, loads %s B\n", k, a, r, stack, st, ld
+    smem = 0
+    for (i = 1; i <= NF; i++) { if ($i == "Used") r = $(i + 1); if ($i == "smem" || $i == "smem,") smem = $(i - 2) }
+    printf "[jgan kernels]   %-40s %-7s %3d regs, %6d B static shared, stack %3s B, spill stores %s B, loads %s B\n", k, a, r, smem, stack, st, ld
   }' "$report" | sort -k3,3 -k4,4V
 if grep -E '[1-9][0-9]* bytes spill (stores|loads)' "$report" >/dev/null; then
   echo "[jgan kernels] ERROR: a kernel spills registers (see above); shipped kernels must not spill." >&2
