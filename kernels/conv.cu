@@ -19,7 +19,7 @@
 //
 // Epilogues: fprop y = act(acc + bias), bias optional, act identity/ReLU/leaky(slope)/tanh
 // (jgan.kernels.Activation codes), and optionally the batch-norm statistics partials of
-// notes/bnstats.md: one partial per M-tile (P = gridDim.x = ceil(N*P*Q / 64)) holding, per
+// the contract in batch_norm.cu's header: one partial per M-tile (P = gridDim.x = ceil(N*P*Q / 64)) holding, per
 // channel, {count, mean, m2} of the tile's post-bias values, two-pass from the tile staged in
 // shared memory. dgrad dx (=|+=) act(acc + bias). wgrad dw (=|+=) acc, db (=|+=) row sums.
 //
@@ -304,7 +304,7 @@ struct WgradB {
     }
 };
 
-// Batch-norm statistics partial of one M-tile (notes/bnstats.md): the tile's post-bias values
+// Batch-norm statistics partial of one M-tile (the statistics-partials contract in kernels/batch_norm.cu's header): the tile's post-bias values
 // are staged in shared memory and each of the first 64 threads reduces one channel, two-pass,
 // rows in order. Every thread of the block must call it.
 __device__ __forceinline__ void bn_partial(const float (&v)[4][4], int rows, int K, int n0, float* partials, int tile) {

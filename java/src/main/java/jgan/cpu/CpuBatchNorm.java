@@ -12,7 +12,7 @@ import static jgan.cpu.CpuKernels.f;
  * <p>The statistics partials have the kernels' partition, since their consumers take the count
  * from the face: chunks of {@code 16 * lanes} rows, lanes = 256 / (C <= 128 ? C : 32), so
  * P = ceil(rows / chunk); {@code batch_norm_stats} writes {count, mean, m2} per chunk and
- * channel (notes/bnstats.md: two-pass, mean first, then squared deviations) and
+ * channel (the contract in kernels/batch_norm.cu's header: two-pass, mean first, then squared deviations) and
  * {@code batch_norm_backward_reduce} {sum dz, sum dz xhat}. Sums are in double over a chunk's rows
  * in row order, rounded once; the finalizers combine the partials in index order (Chan et al.'s
  * update for the statistics), in double, rounded once. One task a chunk (or a block of rows for

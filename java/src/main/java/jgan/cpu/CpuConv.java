@@ -41,7 +41,7 @@ import dev.ludovic.netlib.blas.BLAS;
  *
  * <p>Math modes as {@link CpuDense}: 1 (TF32) rounds both GEMM operands to tf32 as
  * {@code wmma::__float_to_tf32} does and accumulates in FP32; the bias gradient sums dz before
- * rounding, as the kernel's row sums do. Batch-norm statistics partials (notes/bnstats.md) are
+ * rounding, as the kernel's row sums do. Batch-norm statistics partials (the statistics-partials contract in kernels/batch_norm.cu's header) are
  * written per 64-row M-tile, the kernel's P = ceil(N*P*Q / 64), each {count, mean, m2} of the
  * tile's post-bias values, two-pass in double, rounded once.
  *

@@ -57,7 +57,7 @@ public final class Conv2d {
         return (int) ((pr.fpropGemm()[0] + TILE - 1) / TILE);
     }
 
-    /** The shape [bnPartialCount, K, 3] of fprop's batch-norm statistics partials (notes/bnstats.md). */
+    /** The shape [bnPartialCount, K, 3] of fprop's batch-norm statistics partials (the statistics-partials contract in kernels/batch_norm.cu's header). */
     public static Shape bnPartialsShape(ConvProblem pr) {
         return Shape.of(bnPartialCount(pr), pr.k(), 3);
     }
@@ -65,7 +65,7 @@ public final class Conv2d {
     /**
      * fprop: y = act(conv(x, w) + bias). bias [K] may be null. With {@code bnPartials}
      * [ceil(N*P*Q/64), K, 3] (may be null) it also writes, per 64-row M-tile and channel, the
-     * {count, mean, m2} of the post-bias values (notes/bnstats.md), combined by BatchNorm with
+     * {count, mean, m2} of the post-bias values (the statistics-partials contract in kernels/batch_norm.cu's header), combined by BatchNorm with
      * Chan's update; then act must be identity (batch norm normalises the pre-activation).
      *
      * @param pr    the convolution

@@ -386,7 +386,7 @@ class ConvConformanceTest {
         }
     }
 
-    /** Chan et al.'s parallel combination of partials in index order, as batch_norm.cu does (notes/bnstats.md). */
+    /** Chan et al.'s parallel combination of partials in index order, as batch_norm.cu does (the statistics-partials contract in kernels/batch_norm.cu's header). */
     static double[][] combine(float[] partials, int channels) {
         int parts = partials.length / (3 * channels);
         double[] count = new double[channels], mean = new double[channels], m2 = new double[channels];
