@@ -7,6 +7,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -121,36 +122,58 @@ final class RunFolder {
      * run folder or samples/ should be, a folder where one of jgan's files should be.
      */
     static void checkLayout(Path run) {
+        checkLayout(run, false);
+    }
+
+    /**
+     * As {@link #checkLayout(Path)}; a symbolic link named samples is refused too (jgan would write
+     * through it, outside the run), unless {@code linksRemoved}: --force deletes the link itself
+     * before anything is written.
+     */
+    static void checkLayout(Path run, boolean linksRemoved) {
         if (Files.exists(run) && !Files.isDirectory(run)) {
             throw new IllegalArgumentException(run + " exists and is not a folder");
         }
         for (String f : FILES) {
-            if (Files.isDirectory(run.resolve(f))) {
+            if (Files.isDirectory(run.resolve(f), LinkOption.NOFOLLOW_LINKS)) {
                 throw new IllegalArgumentException(run.resolve(f) + " is a folder where jgan writes a file: move it away first");
             }
         }
         Path samples = run.resolve(SAMPLES);
+        if (Files.isSymbolicLink(samples)) {
+            if (linksRemoved) {
+                return;
+            }
+            throw new IllegalArgumentException(samples + " is a symbolic link: jgan writes only inside the run folder and never"
+                    + " through a link; remove the link (or use --force, which deletes the link itself, not what it points to)");
+        }
         if (Files.exists(samples) && !Files.isDirectory(samples)) {
             throw new IllegalArgumentException(samples + " is a file where jgan writes a folder (samples at every checkpoint): move it"
                     + " away first");
         }
     }
 
-    /** What {@code --force} would delete: jgan's own files only (nothing else in the folder). */
+    /**
+     * What {@code --force} would delete: jgan's own files only (nothing else in the folder). Links
+     * are never followed: a symbolic link under one of jgan's names is listed as the link itself
+     * (deleting it leaves what it points to alone), and a samples link is not looked into.
+     */
     static List<Path> ownFiles(Path run) throws IOException {
         List<Path> own = new ArrayList<>();
         for (String f : FILES) {
             for (Path p : List.of(run.resolve(f), run.resolve(f + ".tmp"))) {
-                if (Files.isRegularFile(p)) {
+                if (fileOrLink(p)) {
                     own.add(p);
                 }
             }
         }
         Path samples = run.resolve(SAMPLES);
-        if (Files.isDirectory(samples)) {
+        if (Files.isSymbolicLink(samples)) {
+            own.add(samples);
+        } else if (Files.isDirectory(samples, LinkOption.NOFOLLOW_LINKS)) {
             try (var s = Files.list(samples)) {
                 for (Path p : s.toList()) {
-                    if (Files.isRegularFile(p) && STEP_SAMPLES.matcher(p.getFileName().toString()).matches()) {
+                    if (fileOrLink(p) && STEP_SAMPLES.matcher(p.getFileName().toString()).matches()) {
                         own.add(p);
                     }
                 }
@@ -159,14 +182,18 @@ final class RunFolder {
         return own;
     }
 
-    /** Deletes jgan's own files (and samples/ when that leaves it empty). */
+    private static boolean fileOrLink(Path p) {
+        return Files.isSymbolicLink(p) || Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Deletes jgan's own files (and samples/ when that leaves it empty); links are deleted, never followed. */
     static void deleteOwnFiles(Path run) {
         try {
             for (Path p : ownFiles(run)) {
                 Files.deleteIfExists(p);
             }
             Path samples = run.resolve(SAMPLES);
-            if (Files.isDirectory(samples)) {
+            if (Files.isDirectory(samples, LinkOption.NOFOLLOW_LINKS)) {
                 try (var s = Files.list(samples)) {
                     if (s.findAny().isEmpty()) {
                         Files.delete(samples);

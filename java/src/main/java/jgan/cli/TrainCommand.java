@@ -173,7 +173,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static void checkNewRunFolder(Path run, boolean force) throws IOException {
-        RunFolder.checkLayout(run);
+        RunFolder.checkLayout(run, force);
         if (!Files.isDirectory(run)) {
             return;
         }
@@ -542,8 +542,13 @@ final class TrainCommand implements Callable<Integer> {
     /** 2,500 points from G at fixed latent draws (independent of training's), as x,y rows. */
     static float[] writeSamples(AdversarialStep step, Path file) {
         float[] xy = step.sample(EVAL_SAMPLES);
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent.getFileName().toString().equals(RunFolder.SAMPLES) && Files.isSymbolicLink(parent)) {
+            throw new IllegalStateException("cannot write " + file + ": " + parent + " has become a symbolic link; jgan never writes"
+                    + " through a link out of the run folder");
+        }
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.createDirectories(parent);
         } catch (IOException e) {
             throw FileError.of("create the folder", file.toAbsolutePath().getParent(), e, "");
         }

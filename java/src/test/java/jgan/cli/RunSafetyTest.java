@@ -602,20 +602,55 @@ class RunSafetyTest {
     }
 
     @Test
-    void aFullDiskNamesTheFileAndKeepsTheCheckpoint() throws IOException {
-        Path full = Path.of("/dev/full");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(full), "needs /dev/full to act as a full disk");
-        Path run = dir.resolve("full");
+    void aLeftoverTmpLinkIsRemovedNotWrittenThrough() throws IOException {
+        Path run = dir.resolve("tmplink");
         assertEquals(0, train(run, 10), err());
-        byte[] ck = Files.readAllBytes(run.resolve("checkpoint.bin"));
+        Path victim = dir.resolve("victim.bin");
+        Files.writeString(victim, "the user's file");
         Path tmp = run.resolve("checkpoint.bin.tmp");
-        Files.createSymbolicLink(tmp, full); // the next checkpoint's bytes go to a device that is always full
-        assertEquals(1, jgan("train", "--resume", run.toString(), "--steps", "20", "--device", "cpu"));
-        assertTrue(err().contains("cannot write " + run.resolve("checkpoint.bin") + ": no space left on device; the checkpoint of step 10"
-                + " is intact"), err());
+        Files.createSymbolicLink(tmp, victim); // a write through the link would truncate the user's file
+        assertEquals(0, jgan("train", "--resume", run.toString(), "--steps", "20", "--device", "cpu"), err());
+        assertEquals("the user's file", Files.readString(victim));
+        assertFalse(Files.exists(tmp, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the link itself is removed");
+        assertEquals(20, jgan.gan.TrainingCheckpoint.step(Checkpoint.read(run.resolve("checkpoint.bin"))));
+    }
+
+    // --- second attack, item 1: --force and writes never follow a link out of the run
+
+    @Test
+    void forceDeletesLinksThemselvesAndNeverWritesThroughThem() throws IOException {
+        Path run = dir.resolve("links");
+        assertEquals(0, train(run, 20), err());
+        Path victim = dir.resolve("victimdir");
+        Files.createDirectories(victim);
+        Files.writeString(victim.resolve("step_0000010.csv"), "x,y\n1,2\n");
+        Files.writeString(victim.resolve("other.txt"), "keep me");
+        Path victimFile = dir.resolve("victim.csv");
+        Files.writeString(victimFile, "mine");
+        try (var s = Files.list(run.resolve("samples"))) {
+            for (Path p : s.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(run.resolve("samples"));
+        Files.createSymbolicLink(run.resolve("samples"), victim);
+        Files.delete(run.resolve("samples.csv"));
+        Files.createSymbolicLink(run.resolve("samples.csv"), victimFile);
+        Files.createSymbolicLink(run.resolve("log.csv.tmp"), victimFile);
+
+        // without --force a samples link is refused before anything is written
+        assertEquals(2, jgan("train", "--resume", run.toString(), "--steps", "30", "--device", "cpu"));
+        assertTrue(err().contains(run.resolve("samples") + " is a symbolic link"), err());
         noJavaException(err());
-        assertFalse(Files.exists(tmp, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the .tmp is removed");
-        assertArrayEquals(ck, Files.readAllBytes(run.resolve("checkpoint.bin")));
+
+        assertEquals(0, train(run, 20, "--force"), err());
+        assertEquals("x,y\n1,2\n", Files.readString(victim.resolve("step_0000010.csv")), "nothing deleted or written through the link");
+        assertEquals("keep me", Files.readString(victim.resolve("other.txt")));
+        assertEquals("mine", Files.readString(victimFile));
+        assertFalse(Files.isSymbolicLink(run.resolve("samples")), "the link is gone, samples/ is a folder of the run");
+        assertTrue(Files.isRegularFile(run.resolve("samples").resolve("step_0000010.csv"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.isSymbolicLink(run.resolve("samples.csv")));
+        assertFalse(Files.exists(run.resolve("log.csv.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
 
     // --- item 11: the folder layout is checked when the run is prepared, not at the first checkpoint
