@@ -76,24 +76,26 @@ final class RunFolder {
     }
 
     /**
-     * Whether the folder holds a jgan run, by content, not by name: a config.json whose
-     * format_version is jgan's, or a checkpoint.bin that starts with the JGANCKPT magic.
+     * Whether the folder holds a jgan run, by content, not by name: a config.json that reads as a
+     * whole jgan config (every field, valid values), or a checkpoint.bin that reads (JGANCKPT
+     * header, sections, CRC). A stray config.json that merely has jgan's format_version, or a file
+     * that starts with the magic alone, is not enough for --force to delete anything.
      */
     static boolean holdsRun(Path run) {
         Path config = run.resolve("config.json"), checkpoint = run.resolve("checkpoint.bin");
         if (Files.isRegularFile(config)) {
             try {
-                if (jgan.gan.TrainConfig.looksLikeConfig(jgan.io.Json.parseObject(Files.readString(config, StandardCharsets.UTF_8)))) {
-                    return true;
-                }
-            } catch (IOException | IllegalArgumentException e) {
-                // not text or not a JSON object: not jgan's (its own writes are atomic)
+                jgan.gan.TrainConfig.fromMap(jgan.io.Json.parseObject(jgan.io.AtomicFiles.readString(config)));
+                return true;
+            } catch (RuntimeException e) {
+                // not text, not a JSON object or not a whole config: not jgan's (its own writes are atomic)
             }
         }
         if (Files.isRegularFile(checkpoint)) {
-            try (var in = Files.newInputStream(checkpoint)) {
-                return java.util.Arrays.equals(in.readNBytes(8), "JGANCKPT".getBytes(StandardCharsets.US_ASCII));
-            } catch (IOException e) {
+            try {
+                jgan.gan.TrainingCheckpoint.validate(jgan.io.Checkpoint.read(checkpoint), checkpoint.toString());
+                return true;
+            } catch (RuntimeException e) {
                 return false;
             }
         }

@@ -193,8 +193,8 @@ final class TrainCommand implements Callable<Integer> {
                     + ": use --resume " + run + " to continue a run, --force to replace one, or another --out folder");
         }
         if (!RunFolder.holdsRun(run)) {
-            throw new IllegalArgumentException(run + " is not empty and holds no jgan run (no config.json of jgan's format_version, no"
-                    + " checkpoint.bin with jgan's JGANCKPT header): --force"
+            throw new IllegalArgumentException(run + " is not empty and holds no jgan run (no config.json that reads as a whole jgan"
+                    + " config, no checkpoint.bin that reads with its header and CRC): --force"
                     + " replaces only a jgan run; give another --out folder");
         }
     }
@@ -309,13 +309,8 @@ final class TrainCommand implements Callable<Integer> {
             if (!Files.exists(file)) {
                 return new LogHistory(List.of(), 0);
             }
-            String text;
-            try {
-                // bytes that are not UTF-8 become U+FFFD: their rows fail the checks below and are dropped alone
-                text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw FileError.of("read", file, e, "nothing was changed");
-            }
+            // bytes that are not UTF-8 become U+FFFD: their rows fail the checks below and are dropped alone
+            String text = new String(AtomicFiles.readBytes(file, AtomicFiles.MAX_TEXT_BYTES), StandardCharsets.UTF_8);
             String[] lines = text.split("\n", -1);
             List<String> rows = new ArrayList<>();
             double elapsed = 0;

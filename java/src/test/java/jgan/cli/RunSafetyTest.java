@@ -669,4 +669,73 @@ class RunSafetyTest {
         assertTrue(err().contains(run2.resolve("checkpoint.bin") + " is a folder where jgan writes a file"), err());
         assertNotEquals(0, jgan("train", "--resume", run2.toString(), "--device", "cpu"));
     }
+
+    // --- second attack, item 2: --force needs a whole config or a checkpoint that reads
+
+    @Test
+    void forceNeedsAWholeConfigOrAReadableCheckpoint() throws IOException {
+        Path good = dir.resolve("good");
+        assertEquals(0, train(good, 10), err());
+        List<byte[]> fakes = List.of("{\"format_version\":1,\"name\":\"mine\"}".getBytes(StandardCharsets.UTF_8),
+                "{\"format_version\":1}".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 3; i++) {
+            Path p = dir.resolve("fake" + i);
+            Files.createDirectories(p);
+            if (i < 2) {
+                Files.write(p.resolve("config.json"), fakes.get(i));
+            } else {
+                Files.writeString(p.resolve("checkpoint.bin"), "JGANCKPT");
+            }
+            Files.writeString(p.resolve("samples.csv"), "mine\n");
+            Files.writeString(p.resolve("log.csv"), "mine too\n");
+            assertEquals(2, train(p, 10, "--force"), "case " + i);
+            assertTrue(err().contains("holds no jgan run"), err());
+            assertEquals("mine\n", Files.readString(p.resolve("samples.csv")));
+            assertEquals("mine too\n", Files.readString(p.resolve("log.csv")));
+        }
+        // a real run is still recognised by its checkpoint alone, and by its config alone
+        Files.delete(good.resolve("config.json"));
+        assertEquals(0, train(good, 10, "--force"), err());
+        Files.delete(good.resolve("checkpoint.bin"));
+        assertEquals(0, train(good, 10, "--force"), err());
+    }
+
+    // --- second attack, item 5: a file that is a device or huge is refused by name, no stack trace
+
+    @Test
+    void aDeviceOrHugeFileIsRefusedByNameWithoutRunningOutOfMemory() throws IOException {
+        Path zero = Path.of("/dev/zero");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(zero), "needs /dev/zero");
+        Path run = dir.resolve("zero");
+        assertEquals(0, train(run, 10), err());
+        for (String name : List.of("samples.csv", "config.json", "log.csv")) {
+            Path f = run.resolve(name);
+            Path saved = dir.resolve(name + ".saved");
+            Files.move(f, saved);
+            Files.createSymbolicLink(f, zero);
+            int eval = jgan("eval", "--run", run.toString());
+            String evalErr = err();
+            int resume = name.equals("samples.csv") ? 0 : jgan("train", "--resume", run.toString(), "--steps", "20", "--device", "cpu");
+            String resumeErr = err();
+            Files.delete(f);
+            Files.move(saved, f);
+            if (!name.equals("log.csv")) {
+                assertEquals(2, eval, name);
+                assertTrue(evalErr.contains(f + " is not a regular file"), evalErr);
+                noJavaException(evalErr);
+            }
+            if (!name.equals("samples.csv")) {
+                assertEquals(2, resume, name);
+                assertTrue(resumeErr.contains(f + " is not a regular file"), resumeErr);
+                noJavaException(resumeErr);
+            }
+        }
+        Path big = dir.resolve("big.csv");
+        try (var ch = FileChannel.open(big, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {'x'}), jgan.io.AtomicFiles.MAX_TEXT_BYTES + 1);
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> jgan.io.AtomicFiles.readString(big));
+        assertTrue(e.getMessage().contains(big + " is larger than 256 MB"), e.getMessage());
+    }
 }
