@@ -378,13 +378,19 @@ final class TrainCommand implements Callable<Integer> {
      */
     private static void signalled(sun.misc.Signal sig) {
         PrintStream err = System.err;
-        if (STOP.compareAndSet(0, sig.getNumber())) {
-            err.println("\njgan train: SIG" + sig.getName() + ": stopping after the current step (" + current + ") and writing a"
-                    + " checkpoint; a second signal stops at once");
+        if (phase == Phase.DONE) {
+            return; // training is over and the command is ending with its own status: nothing is lost, nothing to say
+        }
+        boolean first = STOP.compareAndSet(0, sig.getNumber());
+        if (first) {
+            err.println(reaction(sig.getName(), true));
             err.flush();
             return;
         }
         synchronized (WRITING) { // a write in flight finishes first
+            if (phase == Phase.DONE) {
+                return; // the last write was the run's last: it ends with status 0
+            }
             Path run = signalRun;
             if (run != null) {
                 try {
@@ -393,14 +399,53 @@ final class TrainCommand implements Callable<Integer> {
                     // the message below still says what is kept
                 }
             }
-            long k = keptStep;
-            err.println("\njgan train: second signal (SIG" + sig.getName() + "): stopped at once; " + (run == null ? "nothing was written"
-                    : k >= 0 ? "the checkpoint of step " + k + " in " + run.resolve("checkpoint.bin") + " is kept (the steps after it are"
-                    + " lost): continue with --resume " + run
-                    : "no checkpoint was written yet, so this run cannot be resumed: start it again with --out " + run + " --force"));
+            err.println(reaction(sig.getName(), false));
             err.flush();
             Runtime.getRuntime().halt(128 + sig.getNumber());
         }
+    }
+
+    /** Where the training loop is, for what a signal says and does. */
+    enum Phase {
+        /** Stepping: a first signal stops after the current step, with a checkpoint. */
+        TRAINING,
+        /** The last step's checkpoint is written; samples.csv, metrics.json and samples.png are being written. */
+        FINISHING,
+        /** Training is over (finished, stopped or failed): signals are ignored while the command ends with its status. */
+        DONE
+    }
+
+    static volatile Phase phase = Phase.DONE;
+    private static volatile long lastStep;
+
+    /**
+     * What a signal prints: the first one ({@code first}) is acknowledged, the second one says
+     * which checkpoint is kept and what is lost; null when training is over (the signal is
+     * ignored: nothing is lost and the command ends with its own status).
+     */
+    static String reaction(String sigName, boolean first) {
+        Path run = signalRun;
+        Phase p = phase;
+        if (p == Phase.DONE) {
+            return null;
+        }
+        if (p == Phase.FINISHING) {
+            return first
+                    ? "\njgan train: SIG" + sigName + ": training is complete (step " + lastStep + " of " + lastStep + ", checkpoint"
+                    + " written); writing samples.csv, metrics.json and samples.png, a moment; a second signal stops at once"
+                    : "\njgan train: second signal (SIG" + sigName + "): stopped at once; training is complete: the checkpoint of its"
+                    + " last step (" + lastStep + ") in " + run.resolve("checkpoint.bin") + " is kept, nothing is lost but samples.csv,"
+                    + " metrics.json or samples.png may be missing";
+        }
+        if (first) {
+            return "\njgan train: SIG" + sigName + ": stopping after the current step (" + current + ") and writing a"
+                    + " checkpoint; a second signal stops at once";
+        }
+        long k = keptStep;
+        return "\njgan train: second signal (SIG" + sigName + "): stopped at once; " + (run == null ? "nothing was written"
+                : k >= 0 ? "the checkpoint of step " + k + " in " + run.resolve("checkpoint.bin") + " is kept (the steps after it are"
+                + " lost): continue with --resume " + run
+                : "no checkpoint was written yet, so this run cannot be resumed: start it again with --out " + run + " --force");
     }
 
     /** Requests a stop as a signal would (for tests in one JVM). */
@@ -429,9 +474,24 @@ final class TrainCommand implements Callable<Integer> {
         signalRun = run;
         keptStep = start > 0 ? start : -1;
         current = start + 1;
+        lastStep = c.steps();
+        phase = Phase.TRAINING;
         if (handleSignals) {
             installSignalHandlers();
         }
+        try {
+            return trainLoop(step, run, start, history, elapsed0, resumed, out);
+        } finally {
+            synchronized (WRITING) {
+                phase = Phase.DONE;
+            }
+        }
+    }
+
+    private static int trainLoop(AdversarialStep step, Path run, long start, LogHistory history, double elapsed0, boolean resumed,
+                                 PrintStream out) throws IOException {
+        TrainConfig c = step.config();
+        Path log = run.resolve("log.csv");
         Progress progress = new Progress(out, start, c.steps());
         long t0 = System.nanoTime(), tLast = t0, sLast = start;
         long kept = start > 0 ? start : -1; // the step of the checkpoint on disk
@@ -457,7 +517,7 @@ final class TrainCommand implements Callable<Integer> {
                     }
                 }
                 int signal = STOP.get();
-                current = s + 1; // a signal from now on stops after the next step
+                current = Math.min(s + 1, c.steps()); // a signal from now on stops after the next step
                 if (signal != 0 && !last) {
                     kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
                     progress.done();
@@ -473,6 +533,7 @@ final class TrainCommand implements Callable<Integer> {
         float[] samples;
         synchronized (WRITING) {
             kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
+            phase = Phase.FINISHING; // a signal from now on loses nothing: it is told so
             progress.done();
             samples = writeSamples(step, run.resolve("samples.csv"));
         }

@@ -738,4 +738,28 @@ class RunSafetyTest {
                 () -> jgan.io.AtomicFiles.readString(big));
         assertTrue(e.getMessage().contains(big + " is larger than 256 MB"), e.getMessage());
     }
+
+    // --- second attack, item 3: a signal once training is complete reports nothing lost
+
+    @Test
+    void aSignalAfterTrainingIsCompleteLosesNothingAndSaysSo() throws IOException {
+        Path run = dir.resolve("complete");
+        assertEquals(0, train(run, 10), err());
+        // the command has finished training: a signal now (first or second) is ignored, the exit status stays 0
+        assertEquals(TrainCommand.Phase.DONE, TrainCommand.phase);
+        assertEquals(null, TrainCommand.reaction("TERM", true));
+        assertEquals(null, TrainCommand.reaction("TERM", false));
+        // while the last files are written after the last checkpoint, a signal is told that nothing is lost
+        TrainCommand.phase = TrainCommand.Phase.FINISHING;
+        try {
+            String first = TrainCommand.reaction("TERM", true);
+            assertTrue(first.contains("training is complete (step 10 of 10"), first);
+            assertFalse(first.contains("(11)"), first);
+            String second = TrainCommand.reaction("TERM", false);
+            assertTrue(second.contains("the checkpoint of its last step (10) in " + run.resolve("checkpoint.bin") + " is kept"), second);
+            assertFalse(second.contains("lost)") || second.contains("--resume"), second);
+        } finally {
+            TrainCommand.phase = TrainCommand.Phase.DONE;
+        }
+    }
 }
