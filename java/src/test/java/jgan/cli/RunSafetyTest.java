@@ -762,4 +762,34 @@ class RunSafetyTest {
             TrainCommand.phase = TrainCommand.Phase.DONE;
         }
     }
+
+    // --- second attack, items 6 and 12: config.json errors in jgan's words; a key given twice is refused, not "last wins"
+
+    @Test
+    void badJsonIsReportedByLineColumnAndFieldWithoutGsonAdvice() throws IOException {
+        Path run = dir.resolve("json");
+        assertEquals(0, train(run, 10), err());
+        Path config = run.resolve("config.json");
+        String good = Files.readString(config);
+        String lrLine = good.lines().filter(l -> l.contains("\"lr_g\"")).findFirst().orElseThrow();
+        int lrRow = good.lines().toList().indexOf(lrLine) + 1;
+        List<String> bad = List.of(good.replace(lrLine, "  \"lr_g\": NaN,"), good + "// c\n", good + "{}\n",
+                good.replaceFirst("\\{", "{\n  \"width\": 16,"));
+        for (int i = 0; i < bad.size(); i++) {
+            Files.writeString(config, bad.get(i));
+            assertEquals(2, jgan("eval", "--run", run.toString()), "case " + i);
+            String e = err();
+            assertTrue(e.contains(config + " is damaged: bad JSON at line "), e);
+            assertFalse(e.contains("JsonReader") || e.contains("Strictness") || e.contains("LENIENT") || e.contains("path $"), e);
+            noJavaException(e);
+            if (i == 0) {
+                assertTrue(e.contains("at line " + lrRow + " ") && e.contains("(field lr_g)"), e);
+            }
+            if (i == 3) {
+                assertTrue(e.contains("the key 'width' is given twice"), e);
+            }
+        }
+        Files.writeString(config, good);
+        assertEquals(0, jgan("eval", "--run", run.toString()), err());
+    }
 }
