@@ -275,7 +275,7 @@ final class TrainCommand implements Callable<Integer> {
      * another run), listing the differences by option. A missing config.json is recovered from
      * the checkpoint (every checkpoint stores it): returns true then.
      */
-    private static boolean checkSameSettings(Path run, TrainConfig saved, PrintStream err) {
+    static boolean checkSameSettings(Path run, TrainConfig saved, PrintStream err) {
         Path file = run.resolve("config.json");
         if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return true;

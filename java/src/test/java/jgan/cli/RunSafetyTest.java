@@ -792,4 +792,40 @@ class RunSafetyTest {
         Files.writeString(config, good);
         assertEquals(0, jgan("eval", "--run", run.toString()), err());
     }
+
+    // --- second attack, item 7: eval on a run being trained right now names the holder, not "stopped"
+
+    @Test
+    void evalOnARunInTrainingNamesTheHolderFirst() throws IOException {
+        Path run = dir.resolve("training");
+        assertEquals(0, train(run, 10), err());
+        for (String f : List.of("checkpoint.bin", "samples.csv", "metrics.json", "samples.png")) {
+            Files.deleteIfExists(run.resolve(f)); // as a run looks before its first checkpoint
+        }
+        try (FileChannel ch = FileChannel.open(run.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock l = ch.lock()) {
+            ch.truncate(0);
+            ch.write(java.nio.ByteBuffer.wrap("pid 4343\n".getBytes(StandardCharsets.US_ASCII)));
+            assertEquals(2, jgan("eval", "--run", run.toString()));
+            assertTrue(err().contains("in use") && err().contains("pid 4343"), err());
+            assertFalse(err().contains("--force") || err().contains("stopped"), err());
+        }
+    }
+
+    // --- second attack, item 8: eval checks config.json against the checkpoint, and recovers a lost one from it
+
+    @Test
+    void evalChecksConfigAgainstTheCheckpoint() throws IOException {
+        Path run = dir.resolve("evalck");
+        assertEquals(0, train(run, 10), err());
+        Path config = run.resolve("config.json");
+        String good = Files.readString(config);
+        Files.writeString(config, good.replace("\"ring8\"", "\"grid25\""));
+        assertEquals(2, jgan("eval", "--run", run.toString()));
+        assertTrue(err().contains("does not belong to the run") && err().contains("--data: checkpoint ring8, config.json grid25"), err());
+        Files.delete(config);
+        assertEquals(0, jgan("eval", "--run", run.toString()), err());
+        assertTrue(err().contains(config + " is missing; using the config stored in"), err());
+        assertTrue(out().startsWith("ring8: "), out());
+    }
 }
