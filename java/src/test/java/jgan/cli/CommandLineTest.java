@@ -313,4 +313,26 @@ class CommandLineTest {
         assertTrue(readme.matches("(?s).*\\| `RUN/samples/step_NNNNNNN\\.csv` \\|[^\\n]*periodic checkpoint[^\\n]*--checkpoint-every.*"),
                 "README's samples/ row");
     }
+
+    // --- second attack, item 11: the README's exit-status list and `train --help` give the same statuses
+
+    @Test
+    void readmeExitStatusesMatchTrainHelp() throws IOException {
+        String readme = Files.readString(repo().resolve("README.md"));
+        Matcher bullet = Pattern.compile("(?s)\\n- Exit status:(.*?)(\\n\\n|\\n- )").matcher(readme);
+        assertTrue(bullet.find(), "README has an exit-status bullet");
+        assertEquals(0, jgan("train", "--help"));
+        String help = out().substring(out().indexOf("Exit status:"));
+        Set<String> documented = new TreeSet<>(), printed = new TreeSet<>();
+        Matcher d = Pattern.compile("\\b(\\d{1,3})\\b").matcher(bullet.group(1));
+        while (d.find()) {
+            documented.add(d.group(1));
+        }
+        Matcher h = Pattern.compile("(?m)^\\s*([\\d/]+)\\s").matcher(help);
+        while (h.find()) {
+            printed.addAll(List.of(h.group(1).split("/")));
+        }
+        assertEquals(printed, documented, "README's exit statuses vs train --help:\n" + help);
+        assertTrue(readme.contains("SIGHUP"), "README names SIGHUP");
+    }
 }
