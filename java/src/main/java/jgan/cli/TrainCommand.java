@@ -307,12 +307,17 @@ final class TrainCommand implements Callable<Integer> {
         /** Keeps the rows up to {@code upTo}; a torn or blank row is dropped with a warning naming the file and line. */
         static LogHistory read(Path file, long upTo, PrintStream err) {
             if (!Files.exists(file)) {
+                if (upTo > 0) {
+                    err.println("jgan train: warning: " + file + " is missing: the rows of steps 1-" + upTo + " are lost; it starts again"
+                            + " with the rows after step " + upTo);
+                }
                 return new LogHistory(List.of(), 0);
             }
             // bytes that are not UTF-8 become U+FFFD: their rows fail the checks below and are dropped alone
             String text = new String(AtomicFiles.readBytes(file, AtomicFiles.MAX_TEXT_BYTES), StandardCharsets.UTF_8);
             String[] lines = text.split("\n", -1);
             List<String> rows = new ArrayList<>();
+            List<Long> after = new ArrayList<>();
             double elapsed = 0;
             for (int i = 0; i < lines.length; i++) {
                 String line = lines[i].strip();
@@ -343,10 +348,17 @@ final class TrainCommand implements Callable<Integer> {
                             + (shown.length() > 60 ? shown.substring(0, 60) + "..." : shown) + "'");
                     continue;
                 }
-                if (step <= upTo) { // rows after the checkpoint are re-run
+                if (step <= upTo) {
                     rows.add(line);
                     elapsed = Math.max(elapsed, rowElapsed);
+                } else {
+                    after.add(step); // rows after the checkpoint: those steps are trained again
                 }
+            }
+            if (!after.isEmpty()) {
+                err.println("jgan train: warning: " + file + " has " + after.size() + " row" + (after.size() == 1 ? "" : "s") + " after the"
+                        + " checkpoint's step " + upTo + " (step " + after.get(0) + (after.size() > 1 ? " to " + after.get(after.size() - 1) : "")
+                        + "), dropped: those steps are trained again from the checkpoint");
             }
             return new LogHistory(rows, elapsed);
         }

@@ -828,4 +828,20 @@ class RunSafetyTest {
         assertTrue(err().contains(config + " is missing; using the config stored in"), err());
         assertTrue(out().startsWith("ring8: "), out());
     }
+
+    // --- second attack, item 12: log.csv rows that resume drops or cannot find are warned about
+
+    @Test
+    void resumeWarnsAboutLogRowsItDropsOrLacks() throws IOException {
+        Path run = dir.resolve("logwarn");
+        assertEquals(0, train(run, 20), err());
+        Path log = run.resolve("log.csv");
+        Files.writeString(log, "30,0.1,0.1,0.5,0.5,10.0,1.0\n", StandardOpenOption.APPEND);
+        assertEquals(0, jgan("train", "--resume", run.toString(), "--steps", "30", "--device", "cpu"), err());
+        assertTrue(err().contains(log + " has 1 row after the checkpoint's step 20 (step 30), dropped"), err());
+        Files.delete(log);
+        assertEquals(0, jgan("train", "--resume", run.toString(), "--steps", "40", "--device", "cpu"), err());
+        assertTrue(err().contains(log + " is missing: the rows of steps 1-30 are lost"), err());
+        assertTrue(Files.readString(log).contains("\n40,"), Files.readString(log));
+    }
 }
