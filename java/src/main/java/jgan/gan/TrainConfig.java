@@ -250,6 +250,9 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         if (v instanceof Long || v instanceof Integer) {
             return ((Number) v).longValue();
         }
+        if (v instanceof java.math.BigInteger b) {
+            throw new IllegalArgumentException("'" + key + "' is " + b + ", past the limit " + (b.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE));
+        }
         if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 0x1p63) {
             return (long) n.doubleValue();
         }

@@ -97,6 +97,9 @@ public final class Json {
                 try {
                     return Long.parseLong(n);
                 } catch (NumberFormatException e) {
+                    if (n.matches("-?\\d+")) {
+                        return new java.math.BigInteger(n); // an integer past long: kept exact, so the reader can say so
+                    }
                     double d = Double.parseDouble(n); // the reader has checked the JSON number syntax
                     if (!Double.isFinite(d)) {
                         throw new IllegalArgumentException("bad JSON" + where(r.toString()) + ": the number " + n + " is out of range");

@@ -335,4 +335,31 @@ class CommandLineTest {
         assertEquals(printed, documented, "README's exit statuses vs train --help:\n" + help);
         assertTrue(readme.contains("SIGHUP"), "README names SIGHUP");
     }
+
+    // --- second attack, item 14: the option parser's wording does not reach the user
+
+    @Test
+    void parserErrorsAreInJgansWords() throws IOException {
+        assertEquals(2, jgan("train", "--data", "ring8", "--out", dir.resolve("x").toString(), "--lr", "1e-3", "--lr", "2e-3"));
+        assertTrue(err().contains("jgan train: --lr is given more than once: give it once"), err());
+        assertEquals(2, jgan("train", "--data", "ring8", "--out", dir.resolve("x").toString(), "--step", "10"));
+        assertTrue(err().contains("jgan train: unknown option '--step'") && err().contains("did you mean"), err());
+        assertEquals(2, jgan("bench", "--out", "zz"));
+        assertTrue(err().contains("jgan bench: unknown option '--out'"), err());
+        assertEquals(2, jgan("help", "nosuch"));
+        assertTrue(err().contains("unknown command 'nosuch'"), err());
+        assertEquals(2, jgan("train", "--data", "ring8", "--out", dir.resolve("x").toString(), "--seed", "99999999999999999999"));
+        assertTrue(err().contains("'99999999999999999999' is out of range: at most 9223372036854775807"), err());
+        for (String text : List.of(err())) {
+            assertFalse(text.contains("Unknown option") || text.contains("should be specified") || text.contains("Unknown subcommand"), text);
+        }
+        // a config.json integer past long is named as such, not shown as a double
+        Path run = dir.resolve("big");
+        assertEquals(0, jgan(RunSafetyTest.tiny(run, 10).toArray(String[]::new)), err());
+        Path config = run.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replaceFirst("\"steps\": 10", "\"steps\": 9223372036854775808"));
+        assertEquals(2, jgan("eval", "--run", run.toString()));
+        assertTrue(err().contains("'steps' is 9223372036854775808, past the limit 9223372036854775807"), err());
+        assertTrue(Files.notExists(dir.resolve("x")), "nothing created for refused options");
+    }
 }
