@@ -89,6 +89,10 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException(samples + " holds no samples (only its header): nothing to evaluate; metrics.json is"
                     + " left as it was");
         }
+        if (xy.length / 2 < TrainCommand.EVAL_SAMPLES) {
+            Main.err().printf(java.util.Locale.ROOT, "jgan eval: warning: %s holds only %,d samples; PacGAN's numbers use %,d (the train"
+                    + " command writes that many): with fewer they are rough%n", samples, xy.length / 2, TrainCommand.EVAL_SAMPLES);
+        }
         ModeMetrics m = ModeMetrics.of(config.mixture(), xy);
         Path metrics = run.resolve("metrics.json");
         if (lock == null) {
@@ -150,6 +154,10 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** x,y rows after a header; a malformed line is an error naming its number. */
+    /** A decimal number as CSV tools write it (and NaN/Infinity, refused below as not finite). */
+    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile(
+            "[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?|[+-]?(NaN|Infinity)");
+
     static float[] readSamples(Path file) {
         List<String> lines = List.of(read(file).split("\n"));
         if (lines.isEmpty() || !lines.get(0).trim().equals("x,y")) {
@@ -166,6 +174,9 @@ final class EvalCommand implements Callable<Integer> {
             try {
                 if (f.length != 2) {
                     throw new NumberFormatException();
+                }
+                if (!DECIMAL.matcher(f[0].trim()).matches() || !DECIMAL.matcher(f[1].trim()).matches()) {
+                    throw new NumberFormatException(); // Java-only forms (0x1p3, 1f, 0d) are not numbers a CSV holds
                 }
                 float x = Float.parseFloat(f[0]), y = Float.parseFloat(f[1]);
                 if (!Float.isFinite(x) || !Float.isFinite(y)) {

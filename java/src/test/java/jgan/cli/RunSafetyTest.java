@@ -844,4 +844,21 @@ class RunSafetyTest {
         assertTrue(err().contains(log + " is missing: the rows of steps 1-30 are lost"), err());
         assertTrue(Files.readString(log).contains("\n40,"), Files.readString(log));
     }
+
+    // --- second attack, item 13: eval reads CSV numbers only, and warns about too few samples
+
+    @Test
+    void evalRefusesJavaOnlyNumberFormsAndWarnsAboutFewSamples() throws IOException {
+        Path run = dir.resolve("forms");
+        assertEquals(0, train(run, 10), err());
+        Path samples = run.resolve("samples.csv");
+        for (String row : List.of("0x1p3,3", "1f,0d", "1,2d")) {
+            Files.writeString(samples, "x,y\n" + row + "\n");
+            assertEquals(2, jgan("eval", "--run", run.toString()), row);
+            assertTrue(err().contains("expected x,y numbers, got '" + row + "'"), err());
+        }
+        Files.writeString(samples, "x,y\n1.0E-3,-2.5\n");
+        assertEquals(0, jgan("eval", "--run", run.toString()), err());
+        assertTrue(err().contains("holds only 1 samples; PacGAN's numbers use 2,500"), err());
+    }
 }
