@@ -108,6 +108,21 @@ final class EvalCommand implements Callable<Integer> {
             Main.err().println("jgan eval: " + e.getMessage() + " (the metrics are printed above)");
             return 1;
         }
+        Path png = run.resolve("samples.png");
+        if (!Files.exists(png, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // lost (a full disk at the end of training): drawn again
+            long step = config.steps();
+            try {
+                step = jgan.gan.TrainingCheckpoint.step(jgan.io.Checkpoint.read(run.resolve("checkpoint.bin")));
+            } catch (RuntimeException ignored) {
+                // no readable checkpoint: the title gives the configured steps
+            }
+            try {
+                Plots.samples(config.mixture(), xy, config.seed(), step).write(png, "metrics.json is written");
+                Main.err().println("jgan eval: " + png + " was missing: drawn again from samples.csv");
+            } catch (IllegalStateException | LinkageError e) {
+                Main.err().println("jgan eval: warning: samples.png not drawn: " + e.getMessage());
+            }
+        }
         out.println(config.data() + ": " + m);
         return 0;
     }

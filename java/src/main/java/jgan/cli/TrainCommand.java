@@ -538,7 +538,9 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 if (!last && c.checkpointEvery() > 0 && s % c.checkpointEvery() == 0) {
                     kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
-                    writeSamples(step, run.resolve("samples").resolve(String.format("step_%07d.csv", s)));
+                    writeSamples(step, run.resolve("samples").resolve(String.format("step_%07d.csv", s)), "the checkpoint of step " + s
+                            + " in " + run.resolve("checkpoint.bin") + " is kept: continue with jgan train --resume " + run
+                            + " once there is room");
                 }
             }
         }
@@ -547,14 +549,18 @@ final class TrainCommand implements Callable<Integer> {
             kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
             phase = Phase.FINISHING; // a signal from now on loses nothing: it is told so
             progress.done();
-            samples = writeSamples(step, run.resolve("samples.csv"));
+            samples = writeSamples(step, run.resolve("samples.csv"), "training is complete and its checkpoint (step " + kept + ") in "
+                    + run.resolve("checkpoint.bin") + " is kept, but samples.csv, metrics.json and samples.png are not written");
         }
+        String finished = "training is complete: checkpoint.bin and samples.csv are written";
         Mixture m = c.mixture();
         ModeMetrics metrics = ModeMetrics.of(m, samples);
         synchronized (WRITING) {
-            AtomicFiles.write(run.resolve("metrics.json"), Json.write(metrics.toMap()), "");
+            AtomicFiles.write(run.resolve("metrics.json"), Json.write(metrics.toMap()), finished + "; jgan eval --run " + run
+                    + " writes metrics.json and samples.png once there is room");
             try {
-                Plots.samples(m, samples, c.seed(), c.steps()).write(run.resolve("samples.png"));
+                Plots.samples(m, samples, c.seed(), c.steps()).write(run.resolve("samples.png"), finished + ", and metrics.json; jgan"
+                        + " eval --run " + run + " draws samples.png again once there is room");
             } catch (IllegalStateException | LinkageError e) { // no font or no java.desktop: the run is complete without its picture
                 Main.err().println("jgan train: warning: samples.png not drawn: " + e.getMessage());
             }
@@ -608,7 +614,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** 2,500 points from G at fixed latent draws (independent of training's), as x,y rows. */
-    static float[] writeSamples(AdversarialStep step, Path file) {
+    static float[] writeSamples(AdversarialStep step, Path file, String context) {
         float[] xy = step.sample(EVAL_SAMPLES);
         Path parent = file.toAbsolutePath().getParent();
         if (parent.getFileName().toString().equals(RunFolder.SAMPLES) && Files.isSymbolicLink(parent)) {
@@ -624,7 +630,7 @@ final class TrainCommand implements Callable<Integer> {
         for (int i = 0; i < xy.length; i += 2) {
             s.append(xy[i]).append(',').append(xy[i + 1]).append('\n');
         }
-        AtomicFiles.write(file, s.toString(), "");
+        AtomicFiles.write(file, s.toString(), context);
         return xy;
     }
 }

@@ -861,4 +861,21 @@ class RunSafetyTest {
         assertEquals(0, jgan("eval", "--run", run.toString()), err());
         assertTrue(err().contains("holds only 1 samples; PacGAN's numbers use 2,500"), err());
     }
+
+    // --- second attack, item 9: a samples.png lost at the end of training (a full disk) is drawn again by eval
+
+    @Test
+    void evalDrawsALostSamplesPngAgain() throws IOException {
+        Path run = dir.resolve("png");
+        assertEquals(0, train(run, 10), err());
+        Path png = run.resolve("samples.png");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(png), "samples.png is drawn on this JVM");
+        byte[] drawn = Files.readAllBytes(png);
+        Files.delete(png);
+        assertEquals(0, jgan("eval", "--run", run.toString()), err());
+        assertTrue(err().contains(png + " was missing: drawn again from samples.csv"), err());
+        assertArrayEquals(drawn, Files.readAllBytes(png), "the same picture as training drew");
+        assertEquals(0, jgan("eval", "--run", run.toString()), err());
+        assertFalse(err().contains("drawn again"), err());
+    }
 }
