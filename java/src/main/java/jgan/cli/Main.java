@@ -137,6 +137,10 @@ public final class Main implements Callable<Integer> {
         if (e instanceof DeviceOutOfMemoryException) {
             String m = e.getMessage() == null ? "" : e.getMessage();
             boolean javaHeap = !m.startsWith("out of memory on ") || m.startsWith("out of memory on cpu");
+            if (m.contains("JGAN_JAVA_OPTS")) { // the cpu check's own advice: the options that matter and the heap it needs
+                err.println(who + ": " + m);
+                return 1;
+            }
             err.println(who + ": " + (m.startsWith("out of memory") ? m : "out of memory: " + m) + "; lower --batch or --width (or --depth)"
                     + (javaHeap ? "; on the cpu device the Java heap holds the tensors: raise it with JGAN_JAVA_OPTS=-Xmx8g (or more)"
                     : ""));

@@ -155,11 +155,24 @@ final class TrainCommand implements Callable<Integer> {
         }
         long need = NetworkOptions.estimatedBytes(config), have = Runtime.getRuntime().maxMemory();
         if (need > have * 0.8) {
-            throw new jgan.device.DeviceOutOfMemoryException(String.format(Locale.ROOT,
-                    "out of memory on cpu: --batch %d, --width %d need about %,d MB, more than the %,d MB a run may use (80%% of the"
-                    + " Java heap's %,d MB, the rest is for the JVM)", config.batch(), config.width(), need >> 20,
-                    (long) (have * 0.8) >> 20, have >> 20));
+            throw new jgan.device.DeviceOutOfMemoryException(memoryAdvice(config, need, have));
         }
+    }
+
+    /**
+     * The refusal of a run that does not fit the heap: the options that make it big (--depth when
+     * the layers dominate, else --batch and --width) and the heap it would need, as an -Xmx
+     * figure computed from the estimate (a run may use 80% of the heap), rounded up to whole GB.
+     */
+    static String memoryAdvice(TrainConfig config, long need, long have) {
+        long shallow = Math.max(config.depthG(), config.depthD()) > 1
+                ? NetworkOptions.estimatedBytes(config.with("depth_g", "1").with("depth_d", "1")) : need;
+        boolean depth = need > 2 * shallow;
+        long gb = (long) Math.ceil(need / 0.8 / (1L << 30));
+        return String.format(Locale.ROOT, "out of memory on cpu: --batch %d, --width %d, --depth-g %d, --depth-d %d need about %,d MB, more than the %,d MB a"
+                + " run may use (80%% of the Java heap's %,d MB, the rest is for the JVM); lower %s, or raise the heap to at least"
+                + " JGAN_JAVA_OPTS=-Xmx%dg (if the machine has that much memory)", config.batch(), config.width(), config.depthG(),
+                config.depthD(), need >> 20, (long) (have * 0.8) >> 20, have >> 20, depth ? "--depth" : "--batch or --width", gb);
     }
 
     /** A folder created for a run that never started: removed again (its lock file with it). */

@@ -143,6 +143,14 @@ class CommandLineTest {
         assertEquals(1, train(run, "--batch", "2000000", "--width", "500"));
         assertTrue(err().contains("out of memory") && err().contains("lower --batch or --width") && err().contains("JGAN_JAVA_OPTS"), err());
         assertFalse(err().contains("\tat "), err());
+        // second attack, item 10: the -Xmx figure is computed from the estimate (not a fixed 8g), and depth is named when it is the cause
+        Matcher need = Pattern.compile("need about ([\\d,]+) MB.*JGAN_JAVA_OPTS=-Xmx(\\d+)g").matcher(err());
+        assertTrue(need.find(), err());
+        long mb = Long.parseLong(need.group(1).replace(",", ""));
+        long gb = Long.parseLong(need.group(2));
+        assertTrue(gb * 1024 * 0.8 >= mb && (gb - 1) * 1024 * 0.8 < mb, "-Xmx" + gb + "g for " + mb + " MB");
+        assertEquals(1, train(run, "--depth", "100000", "--width", "64"));
+        assertTrue(err().contains("lower --depth,") && !err().contains("lower --batch"), err());
         assertFalse(Files.exists(run));
     }
 
