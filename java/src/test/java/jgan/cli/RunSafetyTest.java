@@ -878,4 +878,36 @@ class RunSafetyTest {
         assertEquals(0, jgan("eval", "--run", run.toString()), err());
         assertFalse(err().contains("drawn again"), err());
     }
+
+    // --- second attack, item 4: the header's counters are checked against each other and the config
+
+    @Test
+    void headerCountersThatDisagreeAreRefused() throws IOException {
+        Path run = dir.resolve("counters");
+        assertEquals(0, train(run, 20, "--n-critic", "2", "--log-every", "10"), err());
+        Path ck = run.resolve("checkpoint.bin");
+        byte[] goodCk = Files.readAllBytes(ck);
+        Checkpoint good = Checkpoint.fromBytes(goodCk, "good");
+        jgan.gan.TrainingCheckpoint.validate(good, "good"); // a real checkpoint passes every cross-check
+        List<java.util.function.Consumer<Checkpoint>> crafted = List.of(
+            c -> c.header().put("stat_steps", 999L),
+            c -> c.header().put("latent_offset", ((Number) c.header().get("latent_offset")).longValue() + 4),
+            c -> c.header().put("data_offset", ((Number) c.header().get("data_offset")).longValue() - 16),
+            c -> c.header().put("adam_steps_g", 7L),
+            c -> c.header().put("adam_steps_d", 20L),
+            c -> c.header().put("elapsed_s", 1e308));
+        List<String> expected = List.of("'stat_steps' is 999, more than log_every 10", "'latent_offset' is", "'data_offset' is",
+            "'adam_steps_g' is 7, but step 20 with n_critic 2", "'adam_steps_d' is 20, but step 20 with n_critic 2 and batch 16 gives 40",
+            "'elapsed_s' is 1.0E308 seconds");
+        for (int i = 0; i < crafted.size(); i++) {
+            Checkpoint c = Checkpoint.fromBytes(goodCk, "good");
+            crafted.get(i).accept(c);
+            c.write(ck); // a valid checksum
+            assertEquals(2, jgan("train", "--resume", run.toString(), "--steps", "30", "--device", "cpu"), "case " + i);
+            assertTrue(err().contains(ck + " is damaged: header field " + expected.get(i)), err());
+            noJavaException(err());
+        }
+        Files.write(ck, goodCk);
+        assertEquals(0, jgan("train", "--resume", run.toString(), "--steps", "30", "--device", "cpu"), err());
+    }
 }
