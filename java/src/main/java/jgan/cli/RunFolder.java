@@ -43,7 +43,8 @@ final class RunFolder {
      */
     static Path checkedPath(String name, String option) {
         if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException(option + " needs a folder name, got an empty one");
+            throw new IllegalArgumentException(option + " needs a folder name, got " + (name == null || name.isEmpty() ? "an empty one"
+                    : "only spaces"));
         }
         Path p = Path.of(name);
         Path abs = real(p.toAbsolutePath().normalize());
@@ -231,6 +232,9 @@ final class RunFolder {
     /** Takes RUN/.lock or refuses, naming the process that holds it. The folder must exist. */
     static Lock lock(Path run) {
         Path file = run.resolve(LOCK);
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileError("cannot create the lock file " + file + ": a folder is in the way; move it away first", null);
+        }
         FileChannel ch;
         try {
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);

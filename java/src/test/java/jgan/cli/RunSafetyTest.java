@@ -910,4 +910,27 @@ class RunSafetyTest {
         Files.write(ck, goodCk);
         assertEquals(0, jgan("train", "--resume", run.toString(), "--steps", "30", "--device", "cpu"), err());
     }
+
+    // --- second attack, item 15: the smaller ones
+
+    @Test
+    void smallerMessagesSayWhatIsWrongOnce() throws IOException {
+        assertEquals(2, jgan("train", "--data", "ring8", "--out", " ", "--device", "cpu"));
+        assertTrue(err().contains("--out needs a folder name, got only spaces"), err());
+        Path run = dir.resolve("lockdir");
+        assertEquals(0, train(run, 10), err());
+        Files.delete(run.resolve(".lock"));
+        Files.createDirectories(run.resolve(".lock"));
+        assertEquals(1, jgan("eval", "--run", run.toString())); // the metrics are printed all the same
+        assertTrue(err().contains("cannot create the lock file " + run.resolve(".lock") + ": a folder is in the way; move it away first"),
+                err());
+        assertEquals(1, err().split(java.util.regex.Pattern.quote(run.resolve(".lock").toString()), -1).length - 1, err());
+        Files.delete(run.resolve(".lock"));
+        Path config = run.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replaceFirst("\\{", "{\n  \"colour\": \"red\","));
+        assertEquals(2, jgan("eval", "--run", run.toString()));
+        assertTrue(err().contains("config has a field jgan does not know: 'colour'") && !err().contains("expected ["), err());
+        assertEquals(0, train(dir.resolve("noclip"), 1, "--loss", "wasserstein", "--clip", "0"), err());
+        assertTrue(out().contains("critic weights not clipped (--clip 0)") && !out().contains("+-0.0"), out());
+    }
 }
