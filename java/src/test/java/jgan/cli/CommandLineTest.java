@@ -247,6 +247,13 @@ class CommandLineTest {
         for (String drawn : b.toString(StandardCharsets.UTF_8).split("\r\033\\[2K")) {
             assertTrue(drawn.strip().length() < 60, "fits 60 columns: '" + drawn + "'");
         }
+        // second attack, item 15: on 50 columns the losses are kept and the bar, speed and times give way
+        b.reset();
+        Progress fifty = new Progress(p, 0, 100, true, 50);
+        fifty.line(50, 123456, "loss_D 0.6931  loss_G 0.6931");
+        fifty.done();
+        String drawn50 = b.toString(StandardCharsets.UTF_8).replace("\r\033[2K", "").strip();
+        assertTrue(drawn50.length() < 50 && drawn50.startsWith("step 50/100") && drawn50.contains("loss_D 0.6931  loss_G 0.6931"), drawn50);
         assertEquals(80, Progress.columns(null));
         assertEquals(132, Progress.columns("132"));
         assertEquals("1:01:01", Progress.clock(3661));
