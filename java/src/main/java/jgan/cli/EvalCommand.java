@@ -42,15 +42,43 @@ final class EvalCommand implements Callable<Integer> {
         if (!Files.isDirectory(run)) {
             throw new IllegalArgumentException("--run " + run + ": no such run folder");
         }
-        Path configFile = run.resolve("config.json");
-        TrainConfig config;
+        // The lock first: a run that another command is writing right now is refused naming it,
+        // before its half-written state could be misread as a stopped run.
+        RunFolder.Lock lock = null;
+        jgan.io.FileError lockError = null;
         try {
-            config = TrainConfig.fromMap(Json.parseObject(read(configFile)));
-        } catch (ClassCastException | IllegalArgumentException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("no config.json")) {
-                throw e;
+            lock = RunFolder.lock(run);
+        } catch (jgan.io.FileError e) { // a read-only run (or no lock file possible): the numbers are still worth printing
+            lockError = e;
+        }
+        try {
+            return evaluate(run, lock, lockError, out);
+        } finally {
+            if (lock != null) {
+                lock.close();
             }
-            throw new IllegalArgumentException(configFile + " is damaged: " + e.getMessage());
+        }
+    }
+
+    private static int evaluate(Path run, RunFolder.Lock lock, jgan.io.FileError lockError, PrintStream out) {
+        Path configFile = run.resolve("config.json");
+        TrainConfig stored = storedConfig(run.resolve("checkpoint.bin"));
+        TrainConfig config;
+        if (stored != null && !Files.exists(configFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            config = stored; // every checkpoint holds the run's config; train --resume writes config.json again
+            Main.err().println("jgan eval: warning: " + configFile + " is missing; using the config stored in " + run.resolve("checkpoint.bin"));
+        } else {
+            try {
+                config = TrainConfig.fromMap(Json.parseObject(read(configFile)));
+            } catch (ClassCastException | IllegalArgumentException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("no config.json")) {
+                    throw e;
+                }
+                throw new IllegalArgumentException(configFile + " is damaged: " + e.getMessage());
+            }
+            if (stored != null) {
+                TrainCommand.checkSameSettings(run, stored, Main.err()); // config.json edited, or a checkpoint of another run
+            }
         }
         Path samples = run.resolve("samples.csv");
         if (!Files.exists(samples)) {
@@ -61,17 +89,18 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException(samples + " holds no samples (only its header): nothing to evaluate; metrics.json is"
                     + " left as it was");
         }
+        if (xy.length / 2 < TrainCommand.EVAL_SAMPLES) {
+            Main.err().printf(java.util.Locale.ROOT, "jgan eval: warning: %s holds only %,d samples; PacGAN's numbers use %,d (the train"
+                    + " command writes that many): with fewer they are rough%n", samples, xy.length / 2, TrainCommand.EVAL_SAMPLES);
+        }
         ModeMetrics m = ModeMetrics.of(config.mixture(), xy);
         Path metrics = run.resolve("metrics.json");
-        RunFolder.Lock lock;
-        try {
-            lock = RunFolder.lock(run); // a run being written by another command is refused (naming it)
-        } catch (jgan.io.FileError e) { // a read-only run (or no lock file possible): the numbers are still worth printing
+        if (lock == null) {
             out.println(config.data() + ": " + m);
-            Main.err().println("jgan eval: " + e.getMessage() + "; " + metrics + " was not written (the metrics are printed above)");
+            Main.err().println("jgan eval: " + lockError.getMessage() + "; " + metrics + " was not written (the metrics are printed above)");
             return 1;
         }
-        try (lock) {
+        try {
             boolean previous = Files.isRegularFile(metrics);
             AtomicFiles.write(metrics, Json.write(m.toMap()), previous ? "the previous metrics.json is intact" : "");
         } catch (jgan.io.FileError e) {
@@ -79,8 +108,37 @@ final class EvalCommand implements Callable<Integer> {
             Main.err().println("jgan eval: " + e.getMessage() + " (the metrics are printed above)");
             return 1;
         }
+        Path png = run.resolve("samples.png");
+        if (!Files.exists(png, java.nio.file.LinkOption.NOFOLLOW_LINKS)) { // lost (a full disk at the end of training): drawn again
+            long step = config.steps();
+            try {
+                step = jgan.gan.TrainingCheckpoint.step(jgan.io.Checkpoint.read(run.resolve("checkpoint.bin")));
+            } catch (RuntimeException ignored) {
+                // no readable checkpoint: the title gives the configured steps
+            }
+            try {
+                Plots.samples(config.mixture(), xy, config.seed(), step).write(png, "metrics.json is written");
+                Main.err().println("jgan eval: " + png + " was missing: drawn again from samples.csv");
+            } catch (IllegalStateException | LinkageError e) {
+                Main.err().println("jgan eval: warning: samples.png not drawn: " + e.getMessage());
+            }
+        }
         out.println(config.data() + ": " + m);
         return 0;
+    }
+
+    /** The config a readable checkpoint stores, or null (no checkpoint, or one that does not read: config.json decides). */
+    private static TrainConfig storedConfig(Path ck) {
+        if (!Files.isRegularFile(ck)) {
+            return null;
+        }
+        try {
+            jgan.io.Checkpoint c = jgan.io.Checkpoint.read(ck);
+            jgan.gan.TrainingCheckpoint.validate(c, ck.toString());
+            return jgan.gan.TrainingCheckpoint.config(c);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** Why a run folder without samples.csv has nothing to evaluate, and what to do. */
@@ -111,6 +169,10 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** x,y rows after a header; a malformed line is an error naming its number. */
+    /** A decimal number as CSV tools write it (and NaN/Infinity, refused below as not finite). */
+    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile(
+            "[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?|[+-]?(NaN|Infinity)");
+
     static float[] readSamples(Path file) {
         List<String> lines = List.of(read(file).split("\n"));
         if (lines.isEmpty() || !lines.get(0).trim().equals("x,y")) {
@@ -127,6 +189,9 @@ final class EvalCommand implements Callable<Integer> {
             try {
                 if (f.length != 2) {
                     throw new NumberFormatException();
+                }
+                if (!DECIMAL.matcher(f[0].trim()).matches() || !DECIMAL.matcher(f[1].trim()).matches()) {
+                    throw new NumberFormatException(); // Java-only forms (0x1p3, 1f, 0d) are not numbers a CSV holds
                 }
                 float x = Float.parseFloat(f[0]), y = Float.parseFloat(f[1]);
                 if (!Float.isFinite(x) || !Float.isFinite(y)) {

@@ -101,7 +101,18 @@ public final class Main implements Callable<Integer> {
             return 2;
         }
         String m = e.getMessage();
-        // picocli's type names, in the user's words
+        // picocli's own wording, in the user's words
+        if (e instanceof CommandLine.OverwrittenOptionException o) {
+            String option = o.getOverwritten() instanceof CommandLine.Model.OptionSpec os ? os.longestName() : o.getOverwritten().paramLabel();
+            m = option + " is given more than once: give it once";
+        } else if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            String first = u.getUnmatched().get(0);
+            String option = u.getUnmatched().stream().filter(a -> a.startsWith("-")).findFirst().orElse(null);
+            m = option != null ? "unknown option '" + option.replaceFirst("=.*", "") + "'" : "unexpected argument '" + first + "'";
+        }
+        m = m.replaceFirst("^Unknown subcommand '(.*)'\\.$", "unknown command '$1'");
+        m = m.replaceAll("'(-?\\d{10,})' is not an? (long|Long)\\b", "'$1' is out of range: at most " + Long.MAX_VALUE)
+                .replaceAll("'(-?\\d{10,})' is not an? (int|Integer)\\b", "'$1' is out of range: at most " + Integer.MAX_VALUE);
         m = m.replaceAll("is not an? (long|int|short|byte|Long|Integer)\\b", "is not an integer")
                 .replaceAll("is not an? (float|double|Float|Double)\\b", "is not a number");
         if (e.getCause() instanceof TypeConversionException t && m.contains("Invalid value for option")) {
@@ -126,6 +137,10 @@ public final class Main implements Callable<Integer> {
         if (e instanceof DeviceOutOfMemoryException) {
             String m = e.getMessage() == null ? "" : e.getMessage();
             boolean javaHeap = !m.startsWith("out of memory on ") || m.startsWith("out of memory on cpu");
+            if (m.contains("JGAN_JAVA_OPTS")) { // the cpu check's own advice: the options that matter and the heap it needs
+                err.println(who + ": " + m);
+                return 1;
+            }
             err.println(who + ": " + (m.startsWith("out of memory") ? m : "out of memory: " + m) + "; lower --batch or --width (or --depth)"
                     + (javaHeap ? "; on the cpu device the Java heap holds the tensors: raise it with JGAN_JAVA_OPTS=-Xmx8g (or more)"
                     : ""));

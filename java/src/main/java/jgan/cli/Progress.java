@@ -7,8 +7,9 @@ import java.util.Locale;
  * Training progress: on a terminal one line redrawn in place (a bar, the step, steps/s, elapsed,
  * ETA and the losses); anywhere else (a pipe, a file, a test) one plain line per report, so logs
  * stay readable. Elapsed time counts from this run's start (a resumed run from its resume). The
- * redrawn line is cut to the terminal's width (COLUMNS, which ./jgan sets from the terminal, else
- * 80), so it never wraps: "\r\033[2K" clears one row only.
+ * redrawn line fits the terminal's width (COLUMNS, which ./jgan sets from the terminal, else
+ * 80), so it never wraps ("\r\033[2K" clears one row only): on a narrow terminal the bar, then
+ * elapsed and steps/s, then the ETA are left out before the losses are cut.
  */
 final class Progress {
     private static final int BAR = 20;
@@ -55,9 +56,20 @@ final class Progress {
                 detail);
         if (terminal) {
             int done = (int) (BAR * s / Math.max(1, total));
-            String shown = "[" + "#".repeat(done) + " ".repeat(BAR - done) + "] " + text;
-            if (shown.length() > columns - 1) { // the last column would wrap on some terminals
-                shown = shown.substring(0, columns - 2) + "…";
+            // the richest form that fits (the last column would wrap on some terminals): the bar goes first, then
+            // elapsed and steps/s, then the ETA; the step and the losses stay as long as any room is left
+            String stepText = String.format(Locale.ROOT, "step %d/%d  ", s, total);
+            String shown = null;
+            for (String form : new String[] {"[" + "#".repeat(done) + " ".repeat(BAR - done) + "] " + text, text,
+                    stepText + "ETA " + eta + "  " + detail, stepText + detail}) {
+                if (form.length() <= columns - 1) {
+                    shown = form;
+                    break;
+                }
+            }
+            if (shown == null) {
+                String last = stepText + detail;
+                shown = last.substring(0, columns - 2) + "…";
             }
             out.print("\r\033[2K" + shown);
             out.flush();

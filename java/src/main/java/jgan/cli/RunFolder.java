@@ -7,6 +7,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -42,7 +43,8 @@ final class RunFolder {
      */
     static Path checkedPath(String name, String option) {
         if (name == null || name.isBlank()) {
-            throw new IllegalArgumentException(option + " needs a folder name, got an empty one");
+            throw new IllegalArgumentException(option + " needs a folder name, got " + (name == null || name.isEmpty() ? "an empty one"
+                    : "only spaces"));
         }
         Path p = Path.of(name);
         Path abs = real(p.toAbsolutePath().normalize());
@@ -75,24 +77,26 @@ final class RunFolder {
     }
 
     /**
-     * Whether the folder holds a jgan run, by content, not by name: a config.json whose
-     * format_version is jgan's, or a checkpoint.bin that starts with the JGANCKPT magic.
+     * Whether the folder holds a jgan run, by content, not by name: a config.json that reads as a
+     * whole jgan config (every field, valid values), or a checkpoint.bin that reads (JGANCKPT
+     * header, sections, CRC). A stray config.json that merely has jgan's format_version, or a file
+     * that starts with the magic alone, is not enough for --force to delete anything.
      */
     static boolean holdsRun(Path run) {
         Path config = run.resolve("config.json"), checkpoint = run.resolve("checkpoint.bin");
         if (Files.isRegularFile(config)) {
             try {
-                if (jgan.gan.TrainConfig.looksLikeConfig(jgan.io.Json.parseObject(Files.readString(config, StandardCharsets.UTF_8)))) {
-                    return true;
-                }
-            } catch (IOException | IllegalArgumentException e) {
-                // not text or not a JSON object: not jgan's (its own writes are atomic)
+                jgan.gan.TrainConfig.fromMap(jgan.io.Json.parseObject(jgan.io.AtomicFiles.readString(config)));
+                return true;
+            } catch (RuntimeException e) {
+                // not text, not a JSON object or not a whole config: not jgan's (its own writes are atomic)
             }
         }
         if (Files.isRegularFile(checkpoint)) {
-            try (var in = Files.newInputStream(checkpoint)) {
-                return java.util.Arrays.equals(in.readNBytes(8), "JGANCKPT".getBytes(StandardCharsets.US_ASCII));
-            } catch (IOException e) {
+            try {
+                jgan.gan.TrainingCheckpoint.validate(jgan.io.Checkpoint.read(checkpoint), checkpoint.toString());
+                return true;
+            } catch (RuntimeException e) {
                 return false;
             }
         }
@@ -121,36 +125,58 @@ final class RunFolder {
      * run folder or samples/ should be, a folder where one of jgan's files should be.
      */
     static void checkLayout(Path run) {
+        checkLayout(run, false);
+    }
+
+    /**
+     * As {@link #checkLayout(Path)}; a symbolic link named samples is refused too (jgan would write
+     * through it, outside the run), unless {@code linksRemoved}: --force deletes the link itself
+     * before anything is written.
+     */
+    static void checkLayout(Path run, boolean linksRemoved) {
         if (Files.exists(run) && !Files.isDirectory(run)) {
             throw new IllegalArgumentException(run + " exists and is not a folder");
         }
         for (String f : FILES) {
-            if (Files.isDirectory(run.resolve(f))) {
+            if (Files.isDirectory(run.resolve(f), LinkOption.NOFOLLOW_LINKS)) {
                 throw new IllegalArgumentException(run.resolve(f) + " is a folder where jgan writes a file: move it away first");
             }
         }
         Path samples = run.resolve(SAMPLES);
+        if (Files.isSymbolicLink(samples)) {
+            if (linksRemoved) {
+                return;
+            }
+            throw new IllegalArgumentException(samples + " is a symbolic link: jgan writes only inside the run folder and never"
+                    + " through a link; remove the link (or use --force, which deletes the link itself, not what it points to)");
+        }
         if (Files.exists(samples) && !Files.isDirectory(samples)) {
             throw new IllegalArgumentException(samples + " is a file where jgan writes a folder (samples at every checkpoint): move it"
                     + " away first");
         }
     }
 
-    /** What {@code --force} would delete: jgan's own files only (nothing else in the folder). */
+    /**
+     * What {@code --force} would delete: jgan's own files only (nothing else in the folder). Links
+     * are never followed: a symbolic link under one of jgan's names is listed as the link itself
+     * (deleting it leaves what it points to alone), and a samples link is not looked into.
+     */
     static List<Path> ownFiles(Path run) throws IOException {
         List<Path> own = new ArrayList<>();
         for (String f : FILES) {
             for (Path p : List.of(run.resolve(f), run.resolve(f + ".tmp"))) {
-                if (Files.isRegularFile(p)) {
+                if (fileOrLink(p)) {
                     own.add(p);
                 }
             }
         }
         Path samples = run.resolve(SAMPLES);
-        if (Files.isDirectory(samples)) {
+        if (Files.isSymbolicLink(samples)) {
+            own.add(samples);
+        } else if (Files.isDirectory(samples, LinkOption.NOFOLLOW_LINKS)) {
             try (var s = Files.list(samples)) {
                 for (Path p : s.toList()) {
-                    if (Files.isRegularFile(p) && STEP_SAMPLES.matcher(p.getFileName().toString()).matches()) {
+                    if (fileOrLink(p) && STEP_SAMPLES.matcher(p.getFileName().toString()).matches()) {
                         own.add(p);
                     }
                 }
@@ -159,14 +185,18 @@ final class RunFolder {
         return own;
     }
 
-    /** Deletes jgan's own files (and samples/ when that leaves it empty). */
+    private static boolean fileOrLink(Path p) {
+        return Files.isSymbolicLink(p) || Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Deletes jgan's own files (and samples/ when that leaves it empty); links are deleted, never followed. */
     static void deleteOwnFiles(Path run) {
         try {
             for (Path p : ownFiles(run)) {
                 Files.deleteIfExists(p);
             }
             Path samples = run.resolve(SAMPLES);
-            if (Files.isDirectory(samples)) {
+            if (Files.isDirectory(samples, LinkOption.NOFOLLOW_LINKS)) {
                 try (var s = Files.list(samples)) {
                     if (s.findAny().isEmpty()) {
                         Files.delete(samples);
@@ -202,6 +232,9 @@ final class RunFolder {
     /** Takes RUN/.lock or refuses, naming the process that holds it. The folder must exist. */
     static Lock lock(Path run) {
         Path file = run.resolve(LOCK);
+        if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileError("cannot create the lock file " + file + ": a folder is in the way; move it away first", null);
+        }
         FileChannel ch;
         try {
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);

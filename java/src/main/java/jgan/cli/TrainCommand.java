@@ -155,11 +155,24 @@ final class TrainCommand implements Callable<Integer> {
         }
         long need = NetworkOptions.estimatedBytes(config), have = Runtime.getRuntime().maxMemory();
         if (need > have * 0.8) {
-            throw new jgan.device.DeviceOutOfMemoryException(String.format(Locale.ROOT,
-                    "out of memory on cpu: --batch %d, --width %d need about %,d MB, more than the %,d MB a run may use (80%% of the"
-                    + " Java heap's %,d MB, the rest is for the JVM)", config.batch(), config.width(), need >> 20,
-                    (long) (have * 0.8) >> 20, have >> 20));
+            throw new jgan.device.DeviceOutOfMemoryException(memoryAdvice(config, need, have));
         }
+    }
+
+    /**
+     * The refusal of a run that does not fit the heap: the options that make it big (--depth when
+     * the layers dominate, else --batch and --width) and the heap it would need, as an -Xmx
+     * figure computed from the estimate (a run may use 80% of the heap), rounded up to whole GB.
+     */
+    static String memoryAdvice(TrainConfig config, long need, long have) {
+        long shallow = Math.max(config.depthG(), config.depthD()) > 1
+                ? NetworkOptions.estimatedBytes(config.with("depth_g", "1").with("depth_d", "1")) : need;
+        boolean depth = need > 2 * shallow;
+        long gb = (long) Math.ceil(need / 0.8 / (1L << 30));
+        return String.format(Locale.ROOT, "out of memory on cpu: --batch %d, --width %d, --depth-g %d, --depth-d %d need about %,d MB, more than the %,d MB a"
+                + " run may use (80%% of the Java heap's %,d MB, the rest is for the JVM); lower %s, or raise the heap to at least"
+                + " JGAN_JAVA_OPTS=-Xmx%dg (if the machine has that much memory)", config.batch(), config.width(), config.depthG(),
+                config.depthD(), need >> 20, (long) (have * 0.8) >> 20, have >> 20, depth ? "--depth" : "--batch or --width", gb);
     }
 
     /** A folder created for a run that never started: removed again (its lock file with it). */
@@ -173,7 +186,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static void checkNewRunFolder(Path run, boolean force) throws IOException {
-        RunFolder.checkLayout(run);
+        RunFolder.checkLayout(run, force);
         if (!Files.isDirectory(run)) {
             return;
         }
@@ -193,8 +206,8 @@ final class TrainCommand implements Callable<Integer> {
                     + ": use --resume " + run + " to continue a run, --force to replace one, or another --out folder");
         }
         if (!RunFolder.holdsRun(run)) {
-            throw new IllegalArgumentException(run + " is not empty and holds no jgan run (no config.json of jgan's format_version, no"
-                    + " checkpoint.bin with jgan's JGANCKPT header): --force"
+            throw new IllegalArgumentException(run + " is not empty and holds no jgan run (no config.json that reads as a whole jgan"
+                    + " config, no checkpoint.bin that reads with its header and CRC): --force"
                     + " replaces only a jgan run; give another --out folder");
         }
     }
@@ -275,7 +288,7 @@ final class TrainCommand implements Callable<Integer> {
      * another run), listing the differences by option. A missing config.json is recovered from
      * the checkpoint (every checkpoint stores it): returns true then.
      */
-    private static boolean checkSameSettings(Path run, TrainConfig saved, PrintStream err) {
+    static boolean checkSameSettings(Path run, TrainConfig saved, PrintStream err) {
         Path file = run.resolve("config.json");
         if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return true;
@@ -307,17 +320,17 @@ final class TrainCommand implements Callable<Integer> {
         /** Keeps the rows up to {@code upTo}; a torn or blank row is dropped with a warning naming the file and line. */
         static LogHistory read(Path file, long upTo, PrintStream err) {
             if (!Files.exists(file)) {
+                if (upTo > 0) {
+                    err.println("jgan train: warning: " + file + " is missing: the rows of steps 1-" + upTo + " are lost; it starts again"
+                            + " with the rows after step " + upTo);
+                }
                 return new LogHistory(List.of(), 0);
             }
-            String text;
-            try {
-                // bytes that are not UTF-8 become U+FFFD: their rows fail the checks below and are dropped alone
-                text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw FileError.of("read", file, e, "nothing was changed");
-            }
+            // bytes that are not UTF-8 become U+FFFD: their rows fail the checks below and are dropped alone
+            String text = new String(AtomicFiles.readBytes(file, AtomicFiles.MAX_TEXT_BYTES), StandardCharsets.UTF_8);
             String[] lines = text.split("\n", -1);
             List<String> rows = new ArrayList<>();
+            List<Long> after = new ArrayList<>();
             double elapsed = 0;
             for (int i = 0; i < lines.length; i++) {
                 String line = lines[i].strip();
@@ -348,10 +361,17 @@ final class TrainCommand implements Callable<Integer> {
                             + (shown.length() > 60 ? shown.substring(0, 60) + "..." : shown) + "'");
                     continue;
                 }
-                if (step <= upTo) { // rows after the checkpoint are re-run
+                if (step <= upTo) {
                     rows.add(line);
                     elapsed = Math.max(elapsed, rowElapsed);
+                } else {
+                    after.add(step); // rows after the checkpoint: those steps are trained again
                 }
+            }
+            if (!after.isEmpty()) {
+                err.println("jgan train: warning: " + file + " has " + after.size() + " row" + (after.size() == 1 ? "" : "s") + " after the"
+                        + " checkpoint's step " + upTo + " (step " + after.get(0) + (after.size() > 1 ? " to " + after.get(after.size() - 1) : "")
+                        + "), dropped: those steps are trained again from the checkpoint");
             }
             return new LogHistory(rows, elapsed);
         }
@@ -383,13 +403,19 @@ final class TrainCommand implements Callable<Integer> {
      */
     private static void signalled(sun.misc.Signal sig) {
         PrintStream err = System.err;
-        if (STOP.compareAndSet(0, sig.getNumber())) {
-            err.println("\njgan train: SIG" + sig.getName() + ": stopping after the current step (" + current + ") and writing a"
-                    + " checkpoint; a second signal stops at once");
+        if (phase == Phase.DONE) {
+            return; // training is over and the command is ending with its own status: nothing is lost, nothing to say
+        }
+        boolean first = STOP.compareAndSet(0, sig.getNumber());
+        if (first) {
+            err.println(reaction(sig.getName(), true));
             err.flush();
             return;
         }
         synchronized (WRITING) { // a write in flight finishes first
+            if (phase == Phase.DONE) {
+                return; // the last write was the run's last: it ends with status 0
+            }
             Path run = signalRun;
             if (run != null) {
                 try {
@@ -398,14 +424,53 @@ final class TrainCommand implements Callable<Integer> {
                     // the message below still says what is kept
                 }
             }
-            long k = keptStep;
-            err.println("\njgan train: second signal (SIG" + sig.getName() + "): stopped at once; " + (run == null ? "nothing was written"
-                    : k >= 0 ? "the checkpoint of step " + k + " in " + run.resolve("checkpoint.bin") + " is kept (the steps after it are"
-                    + " lost): continue with --resume " + run
-                    : "no checkpoint was written yet, so this run cannot be resumed: start it again with --out " + run + " --force"));
+            err.println(reaction(sig.getName(), false));
             err.flush();
             Runtime.getRuntime().halt(128 + sig.getNumber());
         }
+    }
+
+    /** Where the training loop is, for what a signal says and does. */
+    enum Phase {
+        /** Stepping: a first signal stops after the current step, with a checkpoint. */
+        TRAINING,
+        /** The last step's checkpoint is written; samples.csv, metrics.json and samples.png are being written. */
+        FINISHING,
+        /** Training is over (finished, stopped or failed): signals are ignored while the command ends with its status. */
+        DONE
+    }
+
+    static volatile Phase phase = Phase.DONE;
+    private static volatile long lastStep;
+
+    /**
+     * What a signal prints: the first one ({@code first}) is acknowledged, the second one says
+     * which checkpoint is kept and what is lost; null when training is over (the signal is
+     * ignored: nothing is lost and the command ends with its own status).
+     */
+    static String reaction(String sigName, boolean first) {
+        Path run = signalRun;
+        Phase p = phase;
+        if (p == Phase.DONE) {
+            return null;
+        }
+        if (p == Phase.FINISHING) {
+            return first
+                    ? "\njgan train: SIG" + sigName + ": training is complete (step " + lastStep + " of " + lastStep + ", checkpoint"
+                    + " written); writing samples.csv, metrics.json and samples.png, a moment; a second signal stops at once"
+                    : "\njgan train: second signal (SIG" + sigName + "): stopped at once; training is complete: the checkpoint of its"
+                    + " last step (" + lastStep + ") in " + run.resolve("checkpoint.bin") + " is kept, nothing is lost but samples.csv,"
+                    + " metrics.json or samples.png may be missing";
+        }
+        if (first) {
+            return "\njgan train: SIG" + sigName + ": stopping after the current step (" + current + ") and writing a"
+                    + " checkpoint; a second signal stops at once";
+        }
+        long k = keptStep;
+        return "\njgan train: second signal (SIG" + sigName + "): stopped at once; " + (run == null ? "nothing was written"
+                : k >= 0 ? "the checkpoint of step " + k + " in " + run.resolve("checkpoint.bin") + " is kept (the steps after it are"
+                + " lost): continue with --resume " + run
+                : "no checkpoint was written yet, so this run cannot be resumed: start it again with --out " + run + " --force");
     }
 
     /** Requests a stop as a signal would (for tests in one JVM). */
@@ -434,9 +499,24 @@ final class TrainCommand implements Callable<Integer> {
         signalRun = run;
         keptStep = start > 0 ? start : -1;
         current = start + 1;
+        lastStep = c.steps();
+        phase = Phase.TRAINING;
         if (handleSignals) {
             installSignalHandlers();
         }
+        try {
+            return trainLoop(step, run, start, history, elapsed0, resumed, out);
+        } finally {
+            synchronized (WRITING) {
+                phase = Phase.DONE;
+            }
+        }
+    }
+
+    private static int trainLoop(AdversarialStep step, Path run, long start, LogHistory history, double elapsed0, boolean resumed,
+                                 PrintStream out) throws IOException {
+        TrainConfig c = step.config();
+        Path log = run.resolve("log.csv");
         Progress progress = new Progress(out, start, c.steps());
         long t0 = System.nanoTime(), tLast = t0, sLast = start;
         long kept = start > 0 ? start : -1; // the step of the checkpoint on disk
@@ -462,7 +542,7 @@ final class TrainCommand implements Callable<Integer> {
                     }
                 }
                 int signal = STOP.get();
-                current = s + 1; // a signal from now on stops after the next step
+                current = Math.min(s + 1, c.steps()); // a signal from now on stops after the next step
                 if (signal != 0 && !last) {
                     kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
                     progress.done();
@@ -471,22 +551,29 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 if (!last && c.checkpointEvery() > 0 && s % c.checkpointEvery() == 0) {
                     kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
-                    writeSamples(step, run.resolve("samples").resolve(String.format("step_%07d.csv", s)));
+                    writeSamples(step, run.resolve("samples").resolve(String.format("step_%07d.csv", s)), "the checkpoint of step " + s
+                            + " in " + run.resolve("checkpoint.bin") + " is kept: continue with jgan train --resume " + run
+                            + " once there is room");
                 }
             }
         }
         float[] samples;
         synchronized (WRITING) {
             kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
+            phase = Phase.FINISHING; // a signal from now on loses nothing: it is told so
             progress.done();
-            samples = writeSamples(step, run.resolve("samples.csv"));
+            samples = writeSamples(step, run.resolve("samples.csv"), "training is complete and its checkpoint (step " + kept + ") in "
+                    + run.resolve("checkpoint.bin") + " is kept, but samples.csv, metrics.json and samples.png are not written");
         }
+        String finished = "training is complete: checkpoint.bin and samples.csv are written";
         Mixture m = c.mixture();
         ModeMetrics metrics = ModeMetrics.of(m, samples);
         synchronized (WRITING) {
-            AtomicFiles.write(run.resolve("metrics.json"), Json.write(metrics.toMap()), "");
+            AtomicFiles.write(run.resolve("metrics.json"), Json.write(metrics.toMap()), finished + "; jgan eval --run " + run
+                    + " writes metrics.json and samples.png once there is room");
             try {
-                Plots.samples(m, samples, c.seed(), c.steps()).write(run.resolve("samples.png"));
+                Plots.samples(m, samples, c.seed(), c.steps()).write(run.resolve("samples.png"), finished + ", and metrics.json; jgan"
+                        + " eval --run " + run + " draws samples.png again once there is room");
             } catch (IllegalStateException | LinkageError e) { // no font or no java.desktop: the run is complete without its picture
                 Main.err().println("jgan train: warning: samples.png not drawn: " + e.getMessage());
             }
@@ -540,10 +627,15 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** 2,500 points from G at fixed latent draws (independent of training's), as x,y rows. */
-    static float[] writeSamples(AdversarialStep step, Path file) {
+    static float[] writeSamples(AdversarialStep step, Path file, String context) {
         float[] xy = step.sample(EVAL_SAMPLES);
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent.getFileName().toString().equals(RunFolder.SAMPLES) && Files.isSymbolicLink(parent)) {
+            throw new IllegalStateException("cannot write " + file + ": " + parent + " has become a symbolic link; jgan never writes"
+                    + " through a link out of the run folder");
+        }
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.createDirectories(parent);
         } catch (IOException e) {
             throw FileError.of("create the folder", file.toAbsolutePath().getParent(), e, "");
         }
@@ -551,7 +643,7 @@ final class TrainCommand implements Callable<Integer> {
         for (int i = 0; i < xy.length; i += 2) {
             s.append(xy[i]).append(',').append(xy[i + 1]).append('\n');
         }
-        AtomicFiles.write(file, s.toString(), "");
+        AtomicFiles.write(file, s.toString(), context);
         return xy;
     }
 }

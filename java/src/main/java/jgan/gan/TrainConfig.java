@@ -112,8 +112,8 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
     public String lossSettings() {
         String adam = String.format(Locale.ROOT, "Adam lr G %s D %s, beta1 %s, beta2 %s", lrG, lrD, beta1, beta2);
         return switch (loss) {
-            case WASSERSTEIN -> String.format(Locale.ROOT, "critic weights clipped to +-%s, %d critic steps per G step, %s",
-                    clip, nCritic, adam);
+            case WASSERSTEIN -> String.format(Locale.ROOT, "%s, %d critic steps per G step, %s",
+                    clip > 0 ? "critic weights clipped to +-" + clip : "critic weights not clipped (--clip 0)", nCritic, adam);
             default -> (nCritic > 1 ? nCritic + " D steps per G step, " : "") + adam
                     + (labelSmoothing > 0 && loss != LossKind.HINGE ? ", real label " + (1 - labelSmoothing) : "");
         };
@@ -197,7 +197,10 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
                 real(m, "clip"), real(m, "label_smoothing"), bool(m, "tf32"),
                 integer(m, "log_every"), integer(m, "checkpoint_every"));
         if (!c.toMap().keySet().equals(m.keySet())) {
-            throw new IllegalArgumentException("config has fields " + m.keySet() + ", expected " + c.toMap().keySet());
+            java.util.Set<String> extra = new java.util.LinkedHashSet<>(m.keySet());
+            extra.removeAll(c.toMap().keySet());
+            throw new IllegalArgumentException("config has " + (extra.size() == 1 ? "a field jgan does not know: '" : "fields jgan does not"
+                    + " know: '") + String.join("', '", extra) + "'");
         }
         return c;
     }
@@ -249,6 +252,9 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         Object v = need(m, key);
         if (v instanceof Long || v instanceof Integer) {
             return ((Number) v).longValue();
+        }
+        if (v instanceof java.math.BigInteger b) {
+            throw new IllegalArgumentException("'" + key + "' is " + b + ", past the limit " + (b.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE));
         }
         if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 0x1p63) {
             return (long) n.doubleValue();

@@ -108,6 +108,48 @@ public final class TrainingCheckpoint {
         if (st != null && st.length != 4) {
             throw new IllegalArgumentException(name + " is damaged: section 'stats' has " + st.length + " values, not 4");
         }
+        if (e instanceof Number n && n.doubleValue() > MAX_ELAPSED_S) {
+            throw new IllegalArgumentException(name + " is damaged: header field 'elapsed_s' is " + n + " seconds, more than "
+                    + (long) MAX_ELAPSED_S + " (over 300 years)");
+        }
+        crossCheck(c, name);
+    }
+
+    /** The most training seconds a checkpoint may record: far beyond any run, so log.csv's elapsed_s stays a short number. */
+    static final double MAX_ELAPSED_S = 1e10;
+
+    /**
+     * The header's counters against each other and the config (every step draws n_critic real
+     * batches and latent batches and makes n_critic D updates and one G update):
+     * data_offset = step * n_critic * batch, latent_offset = step * n_critic * (Philox counters
+     * of batch * latent normals), adam_steps_d = step * n_critic, adam_steps_g = step, and
+     * stat_steps &lt;= min(step, log_every). A config that does not read is left to {@link #config}.
+     */
+    private static void crossCheck(Checkpoint c, String name) {
+        TrainConfig cfg;
+        try {
+            cfg = config(c);
+        } catch (RuntimeException ex) {
+            return;
+        }
+        long step = ((Number) c.header().get("step")).longValue();
+        long critic = step * cfg.nCritic();
+        Map<String, Long> expected = new java.util.LinkedHashMap<>();
+        expected.put("adam_steps_g", step);
+        expected.put("adam_steps_d", critic);
+        expected.put("data_offset", critic * cfg.batch());
+        expected.put("latent_offset", critic * jgan.kernels.Philox.countersFor(cfg.batch() * cfg.latent()));
+        for (Map.Entry<String, Long> x : expected.entrySet()) {
+            long got = ((Number) c.header().get(x.getKey())).longValue();
+            if (got != x.getValue()) {
+                throw new IllegalArgumentException(name + " is damaged: header field '" + x.getKey() + "' is " + got + ", but step " + step
+                        + " with n_critic " + cfg.nCritic() + " and batch " + cfg.batch() + " gives " + x.getValue());
+            }
+        }
+        if (c.header().get("stat_steps") instanceof Number n && n.longValue() > Math.min(step, cfg.logEvery())) {
+            throw new IllegalArgumentException(name + " is damaged: header field 'stat_steps' is " + n + ", more than "
+                    + (step < cfg.logEvery() ? "the step " + step : "log_every " + cfg.logEvery()));
+        }
     }
 
     /** The training time in seconds a checkpoint recorded, or -1 when it predates the field. */

@@ -29,8 +29,11 @@ public final class AtomicFiles {
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = dir.resolve(file.getFileName() + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE)) {
+            // A leftover FILE.tmp may be a symbolic link: delete the link itself, then create a new
+            // file without following links, so nothing outside the folder is ever truncated.
+            Files.deleteIfExists(tmp);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 ByteBuffer b = ByteBuffer.wrap(bytes);
                 while (b.hasRemaining()) {
                     ch.write(b);
@@ -60,22 +63,64 @@ public final class AtomicFiles {
         }
     }
 
-    /** Reads a whole text file; a failure names the file. */
+    /**
+     * The most a text file of a run may hold (config.json, log.csv, samples.csv are kilobytes to a
+     * few megabytes; a long run's log.csv stays far below this).
+     */
+    public static final long MAX_TEXT_BYTES = 256L << 20;
+    /** The most a checkpoint may hold: what one Java array can (about 2 GB). */
+    public static final long MAX_BINARY_BYTES = Integer.MAX_VALUE - 16L;
+
+    /**
+     * Reads a whole text file (UTF-8) of at most {@link #MAX_TEXT_BYTES}; a failure names the file.
+     *
+     * @throws IllegalArgumentException for a file that is not a regular file (a device such as
+     *         /dev/zero, a pipe), is larger than the limit, or is not UTF-8
+     * @throws FileError when it cannot be read
+     */
     public static String readString(Path file) {
+        byte[] b = readBytes(file, MAX_TEXT_BYTES);
         try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.MalformedInputException e) {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(b)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
             throw new IllegalArgumentException(file + " is not UTF-8 text (a binary file?)");
+        }
+    }
+
+    /** Reads a whole file of at most {@link #MAX_BINARY_BYTES}; the errors are those of {@link #readString}. */
+    public static byte[] readBytes(Path file) {
+        return readBytes(file, MAX_BINARY_BYTES);
+    }
+
+    /**
+     * Reads a whole regular file of at most {@code limit} bytes. The size is checked before
+     * reading and again while reading (a file that grows, or a device that reports size 0, cannot
+     * exhaust memory), so no read ends in an OutOfMemoryError.
+     */
+    public static byte[] readBytes(Path file, long limit) {
+        if (Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + " is not a regular file (a device, a pipe or a socket?): jgan reads only the"
+                    + " files it wrote");
+        }
+        try {
+            long size = Files.size(file);
+            if (size > limit) {
+                throw new IllegalArgumentException(tooBig(file, limit));
+            }
+            try (var in = Files.newInputStream(file)) {
+                byte[] b = in.readNBytes((int) Math.min(limit, MAX_BINARY_BYTES) + (limit < MAX_BINARY_BYTES ? 1 : 0));
+                if (b.length > limit) {
+                    throw new IllegalArgumentException(tooBig(file, limit));
+                }
+                return b;
+            }
         } catch (IOException e) {
             throw FileError.of("read", file, e, "");
         }
     }
 
-    public static byte[] readBytes(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw FileError.of("read", file, e, "");
-        }
+    private static String tooBig(Path file, long limit) {
+        return String.format(java.util.Locale.ROOT, "%s is larger than %,d MB, far more than a jgan file of this kind holds: not"
+                + " the file jgan wrote?", file, limit >> 20);
     }
 }

@@ -74,6 +74,11 @@ public final class ScatterPlot {
 
     /** Writes the PNG atomically (jgan.io.AtomicFiles). */
     public void write(Path file) {
-        AtomicFiles.write(file, png(), "");
+        write(file, "");
+    }
+
+    /** As {@link #write(Path)}; {@code context} ends the error message (what is still intact). */
+    public void write(Path file, String context) {
+        AtomicFiles.write(file, png(), context);
     }
 }

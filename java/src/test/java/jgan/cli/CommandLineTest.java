@@ -143,6 +143,14 @@ class CommandLineTest {
         assertEquals(1, train(run, "--batch", "2000000", "--width", "500"));
         assertTrue(err().contains("out of memory") && err().contains("lower --batch or --width") && err().contains("JGAN_JAVA_OPTS"), err());
         assertFalse(err().contains("\tat "), err());
+        // second attack, item 10: the -Xmx figure is computed from the estimate (not a fixed 8g), and depth is named when it is the cause
+        Matcher need = Pattern.compile("need about ([\\d,]+) MB.*JGAN_JAVA_OPTS=-Xmx(\\d+)g").matcher(err());
+        assertTrue(need.find(), err());
+        long mb = Long.parseLong(need.group(1).replace(",", ""));
+        long gb = Long.parseLong(need.group(2));
+        assertTrue(gb * 1024 * 0.8 >= mb && (gb - 1) * 1024 * 0.8 < mb, "-Xmx" + gb + "g for " + mb + " MB");
+        assertEquals(1, train(run, "--depth", "100000", "--width", "64"));
+        assertTrue(err().contains("lower --depth,") && !err().contains("lower --batch"), err());
         assertFalse(Files.exists(run));
     }
 
@@ -239,6 +247,13 @@ class CommandLineTest {
         for (String drawn : b.toString(StandardCharsets.UTF_8).split("\r\033\\[2K")) {
             assertTrue(drawn.strip().length() < 60, "fits 60 columns: '" + drawn + "'");
         }
+        // second attack, item 15: on 50 columns the losses are kept and the bar, speed and times give way
+        b.reset();
+        Progress fifty = new Progress(p, 0, 100, true, 50);
+        fifty.line(50, 123456, "loss_D 0.6931  loss_G 0.6931");
+        fifty.done();
+        String drawn50 = b.toString(StandardCharsets.UTF_8).replace("\r\033[2K", "").strip();
+        assertTrue(drawn50.length() < 50 && drawn50.startsWith("step 50/100") && drawn50.contains("loss_D 0.6931  loss_G 0.6931"), drawn50);
         assertEquals(80, Progress.columns(null));
         assertEquals(132, Progress.columns("132"));
         assertEquals("1:01:01", Progress.clock(3661));
@@ -312,5 +327,54 @@ class CommandLineTest {
         // and the per-checkpoint samples are said to come from the periodic checkpoints only, as the program writes them
         assertTrue(readme.matches("(?s).*\\| `RUN/samples/step_NNNNNNN\\.csv` \\|[^\\n]*periodic checkpoint[^\\n]*--checkpoint-every.*"),
                 "README's samples/ row");
+    }
+
+    // --- second attack, item 11: the README's exit-status list and `train --help` give the same statuses
+
+    @Test
+    void readmeExitStatusesMatchTrainHelp() throws IOException {
+        String readme = Files.readString(repo().resolve("README.md"));
+        Matcher bullet = Pattern.compile("(?s)\\n- Exit status:(.*?)(\\n\\n|\\n- )").matcher(readme);
+        assertTrue(bullet.find(), "README has an exit-status bullet");
+        assertEquals(0, jgan("train", "--help"));
+        String help = out().substring(out().indexOf("Exit status:"));
+        Set<String> documented = new TreeSet<>(), printed = new TreeSet<>();
+        Matcher d = Pattern.compile("\\b(\\d{1,3})\\b").matcher(bullet.group(1));
+        while (d.find()) {
+            documented.add(d.group(1));
+        }
+        Matcher h = Pattern.compile("(?m)^\\s*([\\d/]+)\\s").matcher(help);
+        while (h.find()) {
+            printed.addAll(List.of(h.group(1).split("/")));
+        }
+        assertEquals(printed, documented, "README's exit statuses vs train --help:\n" + help);
+        assertTrue(readme.contains("SIGHUP"), "README names SIGHUP");
+    }
+
+    // --- second attack, item 14: the option parser's wording does not reach the user
+
+    @Test
+    void parserErrorsAreInJgansWords() throws IOException {
+        assertEquals(2, jgan("train", "--data", "ring8", "--out", dir.resolve("x").toString(), "--lr", "1e-3", "--lr", "2e-3"));
+        assertTrue(err().contains("jgan train: --lr is given more than once: give it once"), err());
+        assertEquals(2, jgan("train", "--data", "ring8", "--out", dir.resolve("x").toString(), "--step", "10"));
+        assertTrue(err().contains("jgan train: unknown option '--step'") && err().contains("did you mean"), err());
+        assertEquals(2, jgan("bench", "--out", "zz"));
+        assertTrue(err().contains("jgan bench: unknown option '--out'"), err());
+        assertEquals(2, jgan("help", "nosuch"));
+        assertTrue(err().contains("unknown command 'nosuch'"), err());
+        assertEquals(2, jgan("train", "--data", "ring8", "--out", dir.resolve("x").toString(), "--seed", "99999999999999999999"));
+        assertTrue(err().contains("'99999999999999999999' is out of range: at most 9223372036854775807"), err());
+        for (String text : List.of(err())) {
+            assertFalse(text.contains("Unknown option") || text.contains("should be specified") || text.contains("Unknown subcommand"), text);
+        }
+        // a config.json integer past long is named as such, not shown as a double
+        Path run = dir.resolve("big");
+        assertEquals(0, jgan(RunSafetyTest.tiny(run, 10).toArray(String[]::new)), err());
+        Path config = run.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replaceFirst("\"steps\": 10", "\"steps\": 9223372036854775808"));
+        assertEquals(2, jgan("eval", "--run", run.toString()));
+        assertTrue(err().contains("'steps' is 9223372036854775808, past the limit 9223372036854775807"), err());
+        assertTrue(Files.notExists(dir.resolve("x")), "nothing created for refused options");
     }
 }

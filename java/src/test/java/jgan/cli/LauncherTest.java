@@ -121,4 +121,22 @@ class LauncherTest {
         assertTrue(out.matches("(?s).*jgan: still building, [1-9] s: exec \\(build-kernels\\).*"), out);
         assertTrue(out.contains("jgan: built in "), out);
     }
+
+    // --- second attack, item 10: options java refuses are named as JGAN_JAVA_OPTS
+
+    @Test
+    void javaOptionsJavaRefusesAreNamedAsTheUsersSetting() throws Exception {
+        setUp(0);
+        // java: refuses a heap size it cannot read, as the real one does (status 1 before main)
+        script(bin.resolve("java"), "#!/usr/bin/env bash\nfor a in \"$@\"; do if [ \"$a\" = -Xmx10z ]; then echo \"Invalid maximum heap"
+                + " size: -Xmx10z\" >&2; echo 'Error: Could not create the Java Virtual Machine.' >&2; exit 1; fi; done\necho \"java $*\"\n");
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("jgan").toString(), "info").redirectErrorStream(true);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().put("JGAN_JAVA_OPTS", "-Xmx10z");
+        Process p = pb.start();
+        String out = finish(p);
+        assertEquals(2, p.exitValue(), out);
+        assertTrue(out.contains("jgan: java refuses the options in JGAN_JAVA_OPTS='-Xmx10z': Invalid maximum heap size: -Xmx10z"), out);
+        assertFalse(out.contains("java -Djava.awt.headless"), out);
+    }
 }

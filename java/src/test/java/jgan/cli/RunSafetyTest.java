@@ -602,20 +602,55 @@ class RunSafetyTest {
     }
 
     @Test
-    void aFullDiskNamesTheFileAndKeepsTheCheckpoint() throws IOException {
-        Path full = Path.of("/dev/full");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(full), "needs /dev/full to act as a full disk");
-        Path run = dir.resolve("full");
+    void aLeftoverTmpLinkIsRemovedNotWrittenThrough() throws IOException {
+        Path run = dir.resolve("tmplink");
         assertEquals(0, train(run, 10), err());
-        byte[] ck = Files.readAllBytes(run.resolve("checkpoint.bin"));
+        Path victim = dir.resolve("victim.bin");
+        Files.writeString(victim, "the user's file");
         Path tmp = run.resolve("checkpoint.bin.tmp");
-        Files.createSymbolicLink(tmp, full); // the next checkpoint's bytes go to a device that is always full
-        assertEquals(1, jgan("train", "--resume", run.toString(), "--steps", "20", "--device", "cpu"));
-        assertTrue(err().contains("cannot write " + run.resolve("checkpoint.bin") + ": no space left on device; the checkpoint of step 10"
-                + " is intact"), err());
+        Files.createSymbolicLink(tmp, victim); // a write through the link would truncate the user's file
+        assertEquals(0, jgan("train", "--resume", run.toString(), "--steps", "20", "--device", "cpu"), err());
+        assertEquals("the user's file", Files.readString(victim));
+        assertFalse(Files.exists(tmp, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the link itself is removed");
+        assertEquals(20, jgan.gan.TrainingCheckpoint.step(Checkpoint.read(run.resolve("checkpoint.bin"))));
+    }
+
+    // --- second attack, item 1: --force and writes never follow a link out of the run
+
+    @Test
+    void forceDeletesLinksThemselvesAndNeverWritesThroughThem() throws IOException {
+        Path run = dir.resolve("links");
+        assertEquals(0, train(run, 20), err());
+        Path victim = dir.resolve("victimdir");
+        Files.createDirectories(victim);
+        Files.writeString(victim.resolve("step_0000010.csv"), "x,y\n1,2\n");
+        Files.writeString(victim.resolve("other.txt"), "keep me");
+        Path victimFile = dir.resolve("victim.csv");
+        Files.writeString(victimFile, "mine");
+        try (var s = Files.list(run.resolve("samples"))) {
+            for (Path p : s.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(run.resolve("samples"));
+        Files.createSymbolicLink(run.resolve("samples"), victim);
+        Files.delete(run.resolve("samples.csv"));
+        Files.createSymbolicLink(run.resolve("samples.csv"), victimFile);
+        Files.createSymbolicLink(run.resolve("log.csv.tmp"), victimFile);
+
+        // without --force a samples link is refused before anything is written
+        assertEquals(2, jgan("train", "--resume", run.toString(), "--steps", "30", "--device", "cpu"));
+        assertTrue(err().contains(run.resolve("samples") + " is a symbolic link"), err());
         noJavaException(err());
-        assertFalse(Files.exists(tmp, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the .tmp is removed");
-        assertArrayEquals(ck, Files.readAllBytes(run.resolve("checkpoint.bin")));
+
+        assertEquals(0, train(run, 20, "--force"), err());
+        assertEquals("x,y\n1,2\n", Files.readString(victim.resolve("step_0000010.csv")), "nothing deleted or written through the link");
+        assertEquals("keep me", Files.readString(victim.resolve("other.txt")));
+        assertEquals("mine", Files.readString(victimFile));
+        assertFalse(Files.isSymbolicLink(run.resolve("samples")), "the link is gone, samples/ is a folder of the run");
+        assertTrue(Files.isRegularFile(run.resolve("samples").resolve("step_0000010.csv"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.isSymbolicLink(run.resolve("samples.csv")));
+        assertFalse(Files.exists(run.resolve("log.csv.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
 
     // --- item 11: the folder layout is checked when the run is prepared, not at the first checkpoint
@@ -633,5 +668,269 @@ class RunSafetyTest {
         assertEquals(2, train(run2, 20));
         assertTrue(err().contains(run2.resolve("checkpoint.bin") + " is a folder where jgan writes a file"), err());
         assertNotEquals(0, jgan("train", "--resume", run2.toString(), "--device", "cpu"));
+    }
+
+    // --- second attack, item 2: --force needs a whole config or a checkpoint that reads
+
+    @Test
+    void forceNeedsAWholeConfigOrAReadableCheckpoint() throws IOException {
+        Path good = dir.resolve("good");
+        assertEquals(0, train(good, 10), err());
+        List<byte[]> fakes = List.of("{\"format_version\":1,\"name\":\"mine\"}".getBytes(StandardCharsets.UTF_8),
+                "{\"format_version\":1}".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 3; i++) {
+            Path p = dir.resolve("fake" + i);
+            Files.createDirectories(p);
+            if (i < 2) {
+                Files.write(p.resolve("config.json"), fakes.get(i));
+            } else {
+                Files.writeString(p.resolve("checkpoint.bin"), "JGANCKPT");
+            }
+            Files.writeString(p.resolve("samples.csv"), "mine\n");
+            Files.writeString(p.resolve("log.csv"), "mine too\n");
+            assertEquals(2, train(p, 10, "--force"), "case " + i);
+            assertTrue(err().contains("holds no jgan run"), err());
+            assertEquals("mine\n", Files.readString(p.resolve("samples.csv")));
+            assertEquals("mine too\n", Files.readString(p.resolve("log.csv")));
+        }
+        // a real run is still recognised by its checkpoint alone, and by its config alone
+        Files.delete(good.resolve("config.json"));
+        assertEquals(0, train(good, 10, "--force"), err());
+        Files.delete(good.resolve("checkpoint.bin"));
+        assertEquals(0, train(good, 10, "--force"), err());
+    }
+
+    // --- second attack, item 5: a file that is a device or huge is refused by name, no stack trace
+
+    @Test
+    void aDeviceOrHugeFileIsRefusedByNameWithoutRunningOutOfMemory() throws IOException {
+        Path zero = Path.of("/dev/zero");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(zero), "needs /dev/zero");
+        Path run = dir.resolve("zero");
+        assertEquals(0, train(run, 10), err());
+        for (String name : List.of("samples.csv", "config.json", "log.csv")) {
+            Path f = run.resolve(name);
+            Path saved = dir.resolve(name + ".saved");
+            Files.move(f, saved);
+            Files.createSymbolicLink(f, zero);
+            int eval = jgan("eval", "--run", run.toString());
+            String evalErr = err();
+            int resume = name.equals("samples.csv") ? 0 : jgan("train", "--resume", run.toString(), "--steps", "20", "--device", "cpu");
+            String resumeErr = err();
+            Files.delete(f);
+            Files.move(saved, f);
+            if (!name.equals("log.csv")) {
+                assertEquals(2, eval, name);
+                assertTrue(evalErr.contains(f + " is not a regular file"), evalErr);
+                noJavaException(evalErr);
+            }
+            if (!name.equals("samples.csv")) {
+                assertEquals(2, resume, name);
+                assertTrue(resumeErr.contains(f + " is not a regular file"), resumeErr);
+                noJavaException(resumeErr);
+            }
+        }
+        Path big = dir.resolve("big.csv");
+        try (var ch = FileChannel.open(big, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {'x'}), jgan.io.AtomicFiles.MAX_TEXT_BYTES + 1);
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> jgan.io.AtomicFiles.readString(big));
+        assertTrue(e.getMessage().contains(big + " is larger than 256 MB"), e.getMessage());
+    }
+
+    // --- second attack, item 3: a signal once training is complete reports nothing lost
+
+    @Test
+    void aSignalAfterTrainingIsCompleteLosesNothingAndSaysSo() throws IOException {
+        Path run = dir.resolve("complete");
+        assertEquals(0, train(run, 10), err());
+        // the command has finished training: a signal now (first or second) is ignored, the exit status stays 0
+        assertEquals(TrainCommand.Phase.DONE, TrainCommand.phase);
+        assertEquals(null, TrainCommand.reaction("TERM", true));
+        assertEquals(null, TrainCommand.reaction("TERM", false));
+        // while the last files are written after the last checkpoint, a signal is told that nothing is lost
+        TrainCommand.phase = TrainCommand.Phase.FINISHING;
+        try {
+            String first = TrainCommand.reaction("TERM", true);
+            assertTrue(first.contains("training is complete (step 10 of 10"), first);
+            assertFalse(first.contains("(11)"), first);
+            String second = TrainCommand.reaction("TERM", false);
+            assertTrue(second.contains("the checkpoint of its last step (10) in " + run.resolve("checkpoint.bin") + " is kept"), second);
+            assertFalse(second.contains("lost)") || second.contains("--resume"), second);
+        } finally {
+            TrainCommand.phase = TrainCommand.Phase.DONE;
+        }
+    }
+
+    // --- second attack, items 6 and 12: config.json errors in jgan's words; a key given twice is refused, not "last wins"
+
+    @Test
+    void badJsonIsReportedByLineColumnAndFieldWithoutGsonAdvice() throws IOException {
+        Path run = dir.resolve("json");
+        assertEquals(0, train(run, 10), err());
+        Path config = run.resolve("config.json");
+        String good = Files.readString(config);
+        String lrLine = good.lines().filter(l -> l.contains("\"lr_g\"")).findFirst().orElseThrow();
+        int lrRow = good.lines().toList().indexOf(lrLine) + 1;
+        List<String> bad = List.of(good.replace(lrLine, "  \"lr_g\": NaN,"), good + "// c\n", good + "{}\n",
+                good.replaceFirst("\\{", "{\n  \"width\": 16,"));
+        for (int i = 0; i < bad.size(); i++) {
+            Files.writeString(config, bad.get(i));
+            assertEquals(2, jgan("eval", "--run", run.toString()), "case " + i);
+            String e = err();
+            assertTrue(e.contains(config + " is damaged: bad JSON at line "), e);
+            assertFalse(e.contains("JsonReader") || e.contains("Strictness") || e.contains("LENIENT") || e.contains("path $"), e);
+            noJavaException(e);
+            if (i == 0) {
+                assertTrue(e.contains("at line " + lrRow + " ") && e.contains("(field lr_g)"), e);
+            }
+            if (i == 3) {
+                assertTrue(e.contains("the key 'width' is given twice"), e);
+            }
+        }
+        Files.writeString(config, good);
+        assertEquals(0, jgan("eval", "--run", run.toString()), err());
+    }
+
+    // --- second attack, item 7: eval on a run being trained right now names the holder, not "stopped"
+
+    @Test
+    void evalOnARunInTrainingNamesTheHolderFirst() throws IOException {
+        Path run = dir.resolve("training");
+        assertEquals(0, train(run, 10), err());
+        for (String f : List.of("checkpoint.bin", "samples.csv", "metrics.json", "samples.png")) {
+            Files.deleteIfExists(run.resolve(f)); // as a run looks before its first checkpoint
+        }
+        try (FileChannel ch = FileChannel.open(run.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock l = ch.lock()) {
+            ch.truncate(0);
+            ch.write(java.nio.ByteBuffer.wrap("pid 4343\n".getBytes(StandardCharsets.US_ASCII)));
+            assertEquals(2, jgan("eval", "--run", run.toString()));
+            assertTrue(err().contains("in use") && err().contains("pid 4343"), err());
+            assertFalse(err().contains("--force") || err().contains("stopped"), err());
+        }
+    }
+
+    // --- second attack, item 8: eval checks config.json against the checkpoint, and recovers a lost one from it
+
+    @Test
+    void evalChecksConfigAgainstTheCheckpoint() throws IOException {
+        Path run = dir.resolve("evalck");
+        assertEquals(0, train(run, 10), err());
+        Path config = run.resolve("config.json");
+        String good = Files.readString(config);
+        Files.writeString(config, good.replace("\"ring8\"", "\"grid25\""));
+        assertEquals(2, jgan("eval", "--run", run.toString()));
+        assertTrue(err().contains("does not belong to the run") && err().contains("--data: checkpoint ring8, config.json grid25"), err());
+        Files.delete(config);
+        assertEquals(0, jgan("eval", "--run", run.toString()), err());
+        assertTrue(err().contains(config + " is missing; using the config stored in"), err());
+        assertTrue(out().startsWith("ring8: "), out());
+    }
+
+    // --- second attack, item 12: log.csv rows that resume drops or cannot find are warned about
+
+    @Test
+    void resumeWarnsAboutLogRowsItDropsOrLacks() throws IOException {
+        Path run = dir.resolve("logwarn");
+        assertEquals(0, train(run, 20), err());
+        Path log = run.resolve("log.csv");
+        Files.writeString(log, "30,0.1,0.1,0.5,0.5,10.0,1.0\n", StandardOpenOption.APPEND);
+        assertEquals(0, jgan("train", "--resume", run.toString(), "--steps", "30", "--device", "cpu"), err());
+        assertTrue(err().contains(log + " has 1 row after the checkpoint's step 20 (step 30), dropped"), err());
+        Files.delete(log);
+        assertEquals(0, jgan("train", "--resume", run.toString(), "--steps", "40", "--device", "cpu"), err());
+        assertTrue(err().contains(log + " is missing: the rows of steps 1-30 are lost"), err());
+        assertTrue(Files.readString(log).contains("\n40,"), Files.readString(log));
+    }
+
+    // --- second attack, item 13: eval reads CSV numbers only, and warns about too few samples
+
+    @Test
+    void evalRefusesJavaOnlyNumberFormsAndWarnsAboutFewSamples() throws IOException {
+        Path run = dir.resolve("forms");
+        assertEquals(0, train(run, 10), err());
+        Path samples = run.resolve("samples.csv");
+        for (String row : List.of("0x1p3,3", "1f,0d", "1,2d")) {
+            Files.writeString(samples, "x,y\n" + row + "\n");
+            assertEquals(2, jgan("eval", "--run", run.toString()), row);
+            assertTrue(err().contains("expected x,y numbers, got '" + row + "'"), err());
+        }
+        Files.writeString(samples, "x,y\n1.0E-3,-2.5\n");
+        assertEquals(0, jgan("eval", "--run", run.toString()), err());
+        assertTrue(err().contains("holds only 1 samples; PacGAN's numbers use 2,500"), err());
+    }
+
+    // --- second attack, item 9: a samples.png lost at the end of training (a full disk) is drawn again by eval
+
+    @Test
+    void evalDrawsALostSamplesPngAgain() throws IOException {
+        Path run = dir.resolve("png");
+        assertEquals(0, train(run, 10), err());
+        Path png = run.resolve("samples.png");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(png), "samples.png is drawn on this JVM");
+        byte[] drawn = Files.readAllBytes(png);
+        Files.delete(png);
+        assertEquals(0, jgan("eval", "--run", run.toString()), err());
+        assertTrue(err().contains(png + " was missing: drawn again from samples.csv"), err());
+        assertArrayEquals(drawn, Files.readAllBytes(png), "the same picture as training drew");
+        assertEquals(0, jgan("eval", "--run", run.toString()), err());
+        assertFalse(err().contains("drawn again"), err());
+    }
+
+    // --- second attack, item 4: the header's counters are checked against each other and the config
+
+    @Test
+    void headerCountersThatDisagreeAreRefused() throws IOException {
+        Path run = dir.resolve("counters");
+        assertEquals(0, train(run, 20, "--n-critic", "2", "--log-every", "10"), err());
+        Path ck = run.resolve("checkpoint.bin");
+        byte[] goodCk = Files.readAllBytes(ck);
+        Checkpoint good = Checkpoint.fromBytes(goodCk, "good");
+        jgan.gan.TrainingCheckpoint.validate(good, "good"); // a real checkpoint passes every cross-check
+        List<java.util.function.Consumer<Checkpoint>> crafted = List.of(
+            c -> c.header().put("stat_steps", 999L),
+            c -> c.header().put("latent_offset", ((Number) c.header().get("latent_offset")).longValue() + 4),
+            c -> c.header().put("data_offset", ((Number) c.header().get("data_offset")).longValue() - 16),
+            c -> c.header().put("adam_steps_g", 7L),
+            c -> c.header().put("adam_steps_d", 20L),
+            c -> c.header().put("elapsed_s", 1e308));
+        List<String> expected = List.of("'stat_steps' is 999, more than log_every 10", "'latent_offset' is", "'data_offset' is",
+            "'adam_steps_g' is 7, but step 20 with n_critic 2", "'adam_steps_d' is 20, but step 20 with n_critic 2 and batch 16 gives 40",
+            "'elapsed_s' is 1.0E308 seconds");
+        for (int i = 0; i < crafted.size(); i++) {
+            Checkpoint c = Checkpoint.fromBytes(goodCk, "good");
+            crafted.get(i).accept(c);
+            c.write(ck); // a valid checksum
+            assertEquals(2, jgan("train", "--resume", run.toString(), "--steps", "30", "--device", "cpu"), "case " + i);
+            assertTrue(err().contains(ck + " is damaged: header field " + expected.get(i)), err());
+            noJavaException(err());
+        }
+        Files.write(ck, goodCk);
+        assertEquals(0, jgan("train", "--resume", run.toString(), "--steps", "30", "--device", "cpu"), err());
+    }
+
+    // --- second attack, item 15: the smaller ones
+
+    @Test
+    void smallerMessagesSayWhatIsWrongOnce() throws IOException {
+        assertEquals(2, jgan("train", "--data", "ring8", "--out", " ", "--device", "cpu"));
+        assertTrue(err().contains("--out needs a folder name, got only spaces"), err());
+        Path run = dir.resolve("lockdir");
+        assertEquals(0, train(run, 10), err());
+        Files.delete(run.resolve(".lock"));
+        Files.createDirectories(run.resolve(".lock"));
+        assertEquals(1, jgan("eval", "--run", run.toString())); // the metrics are printed all the same
+        assertTrue(err().contains("cannot create the lock file " + run.resolve(".lock") + ": a folder is in the way; move it away first"),
+                err());
+        assertEquals(1, err().split(java.util.regex.Pattern.quote(run.resolve(".lock").toString()), -1).length - 1, err());
+        Files.delete(run.resolve(".lock"));
+        Path config = run.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replaceFirst("\\{", "{\n  \"colour\": \"red\","));
+        assertEquals(2, jgan("eval", "--run", run.toString()));
+        assertTrue(err().contains("config has a field jgan does not know: 'colour'") && !err().contains("expected ["), err());
+        assertEquals(0, train(dir.resolve("noclip"), 1, "--loss", "wasserstein", "--clip", "0"), err());
+        assertTrue(out().contains("critic weights not clipped (--clip 0)") && !out().contains("+-0.0"), out());
     }
 }
