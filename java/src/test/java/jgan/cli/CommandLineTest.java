@@ -26,26 +26,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 /** Help, choices, messages, limits and per-loss defaults of the command line (issue 7 items 9, 12, 14, 15, 16). */
-class CommandLineTest {
-    @TempDir
-    Path dir;
+class CommandLineTest extends CliTestBase {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    private int jgan(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
 
-    private String out() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
 
-    private String err() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
 
     private int train(Path run, String... extra) {
         return jgan(RunSafetyTest.tiny(run, 10, extra).toArray(String[]::new));

@@ -30,26 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * through the command line ({@link Main#run}) as a user would meet it. Tiny networks on the cpu
  * device keep the class to a few seconds.
  */
-class RunSafetyTest {
-    @TempDir
-    Path dir;
+class RunSafetyTest extends CliTestBase {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    private int jgan(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
 
-    private String err() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
 
-    private String out() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
 
     static List<String> tiny(Path run, int steps, String... extra) {
         List<String> a = new ArrayList<>(List.of("train", "--data", "ring8", "--out", run.toString(), "--device", "cpu", "--steps",

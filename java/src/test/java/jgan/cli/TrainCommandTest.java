@@ -19,18 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code jgan train} and {@code jgan eval} end to end on the host runtime, with a tiny network. */
-class TrainCommandTest {
-    @TempDir
-    Path dir;
+class TrainCommandTest extends CliTestBase {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    private int jgan(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
 
     private String[] tiny(String run, String... extra) {
         return tinySteps(run, 30, extra);
