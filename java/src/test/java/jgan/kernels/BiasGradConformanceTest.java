@@ -68,7 +68,7 @@ class BiasGradConformanceTest {
         Device dev = target.device();
         SplittableRandom r = new SplittableRandom(rows * 17L + cols);
         float[] dy = RandomData.normal(r, rows * cols, 1.0);
-        float[] absSums = BiasGradReference.columnSums(abs(dy), rows, cols, null);
+        float[] absSums = BiasGradReference.columnSums(Tolerance.abs(dy), rows, cols, null);
         double worst = 0;
         for (float s : absSums) {
             worst = Math.max(worst, s);
@@ -147,13 +147,6 @@ class BiasGradConformanceTest {
         }
     }
 
-    static float[] abs(float[] v) {
-        float[] a = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            a[i] = Math.abs(v[i]);
-        }
-        return a;
-    }
 
     @Test
     void badInputIsRefusedBeforeLaunch() {

@@ -19,7 +19,6 @@ import jgan.reference.DenseReference.Rounding;
 import jgan.tensor.Shape;
 import jgan.tensor.Tensor;
 import jgan.testing.RandomData;
-import jgan.testing.Target16Bit;
 import jgan.testing.TestDevices;
 import jgan.testing.TestDevices.Target;
 import jgan.testing.Tolerance;
@@ -78,17 +77,6 @@ class ConvConformanceTest {
         return dev;
     }
 
-    static Rounding rounding(MathMode mode) {
-        return mode == MathMode.TF32 ? Target16Bit::tf32 : Rounding.NONE;
-    }
-
-    static float[] abs(float[] v) {
-        float[] a = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            a[i] = Math.abs(v[i]);
-        }
-        return a;
-    }
 
     static float[] times(float[] v, float k) {
         float[] a = new float[v.length];
@@ -154,21 +142,21 @@ class ConvConformanceTest {
     static void checkConv(Run run, Activation act, float slope, MathMode mode, Conv2d.Path path, boolean exact) {
         ConvProblem pr = run.pr;
         double rel = rel(mode, act);
-        Rounding round = exact ? Rounding.NONE : rounding(mode);
+        Rounding round = exact ? Rounding.NONE : DenseConformanceTest.rounding(mode);
         String where = pr + " " + mode + " " + act + " " + path;
         Conv2d.fprop(Conv2d.FPROP, pr, run.tx, null, Activation.IDENTITY, run.tw, run.tb, run.ty, act, slope, mode, null, path);
         float[] y = run.ty.toArray();
         float[] yRef = ConvReference.fprop(pr, run.x, run.w, run.b, act.code, slope, round);
-        compare("fprop " + where, y, yRef, exact ? null : ConvReference.fprop(pr, abs(run.x), abs(run.w), abs(run.b), 0, 0, Rounding.NONE));
+        compare("fprop " + where, y, yRef, exact ? null : ConvReference.fprop(pr, Tolerance.abs(run.x), Tolerance.abs(run.w), Tolerance.abs(run.b), 0, 0, Rounding.NONE));
 
         Conv2d.dgrad(Conv2d.DGRAD, pr, run.tdy, run.ty, run.tw, null, run.tdx, act, slope, Activation.IDENTITY, false, mode, path);
         float[] dxRef = ConvReference.dgrad(pr, run.dy, y, run.w, act.code, slope, round);
         compare("dgrad " + where, run.tdx.toArray(), dxRef,
-                exact ? null : ConvReference.dgrad(pr, abs(run.dy), y, abs(run.w), act.code, slope, Rounding.NONE), rel);
+                exact ? null : ConvReference.dgrad(pr, Tolerance.abs(run.dy), y, Tolerance.abs(run.w), act.code, slope, Rounding.NONE), rel);
 
         Conv2d.wgrad(pr, run.tdy, run.ty, run.tx, run.tdw, run.tdb, act, slope, false, mode);
         float[][] ref = ConvReference.wgrad(pr, run.dy, y, run.x, act.code, slope, round);
-        float[][] mag = exact ? null : ConvReference.wgrad(pr, abs(run.dy), y, abs(run.x), act.code, slope, Rounding.NONE);
+        float[][] mag = exact ? null : ConvReference.wgrad(pr, Tolerance.abs(run.dy), y, Tolerance.abs(run.x), act.code, slope, Rounding.NONE);
         compare("wgrad " + where, run.tdw.toArray(), ref[0], exact ? null : mag[0], rel);
         compare("bias grad " + where, run.tdb.toArray(), ref[1], exact ? null : mag[1], rel);
         Conv2d.wgrad(pr, run.tdy, run.ty, run.tx, run.tdw, run.tdb, act, slope, true, mode);
@@ -177,33 +165,33 @@ class ConvConformanceTest {
         // dgrad accumulating onto what dx holds
         Conv2d.dgrad(Conv2d.DGRAD, pr, run.tdy, run.ty, run.tw, null, run.tdx, act, slope, Activation.IDENTITY, true, mode, path);
         compare("accumulated dgrad " + where, run.tdx.toArray(), times(dxRef, 2), exact ? null
-                : times(ConvReference.dgrad(pr, abs(run.dy), y, abs(run.w), act.code, slope, Rounding.NONE), 2), rel);
+                : times(ConvReference.dgrad(pr, Tolerance.abs(run.dy), y, Tolerance.abs(run.w), act.code, slope, Rounding.NONE), 2), rel);
     }
 
     /** The transposed convolution's three ops against the reference (written from its own scatter definition). */
     static void checkTransposed(Run run, Activation act, float slope, MathMode mode, boolean exact) {
         ConvProblem pr = run.pr;
-        Rounding round = exact ? Rounding.NONE : rounding(mode);
+        Rounding round = exact ? Rounding.NONE : DenseConformanceTest.rounding(mode);
         double rel = rel(mode, act);
         String where = "transposed " + pr + " " + mode + " " + act;
         ConvTranspose2d.forward(pr, run.tx, run.tw, run.tb, run.ty, act, slope, mode);
         float[] y = run.ty.toArray();
         compare("forward " + where, y, ConvReference.transposedForward(pr, run.x, run.w, run.b, act.code, slope, round),
-                exact ? null : ConvReference.transposedForward(pr, abs(run.x), abs(run.w), abs(run.b), 0, 0, Rounding.NONE));
+                exact ? null : ConvReference.transposedForward(pr, Tolerance.abs(run.x), Tolerance.abs(run.w), Tolerance.abs(run.b), 0, 0, Rounding.NONE));
         // without bias and activation too (a 1x1 -> RxS problem then runs as a dense GEMM)
         try (Tensor plain = Tensor.empty(run.ty.device(), run.ty.shape())) {
             plain.fill(Float.NaN);
             ConvTranspose2d.forward(pr, run.tx, run.tw, null, plain, Activation.IDENTITY, 0f, mode);
             compare("forward without bias " + where, plain.toArray(), ConvReference.transposedForward(pr, run.x, run.w, null, 0, 0f, round),
-                    exact ? null : ConvReference.transposedForward(pr, abs(run.x), abs(run.w), null, 0, 0, Rounding.NONE));
+                    exact ? null : ConvReference.transposedForward(pr, Tolerance.abs(run.x), Tolerance.abs(run.w), null, 0, 0, Rounding.NONE));
         }
         ConvTranspose2d.backwardData(pr, run.tdy, run.ty, run.tw, run.tdx, act, slope, mode);
         compare("backward data " + where, run.tdx.toArray(),
                 ConvReference.transposedBackwardData(pr, run.dy, y, run.w, act.code, slope, round),
-                exact ? null : ConvReference.transposedBackwardData(pr, abs(run.dy), y, abs(run.w), act.code, slope, Rounding.NONE), rel);
+                exact ? null : ConvReference.transposedBackwardData(pr, Tolerance.abs(run.dy), y, Tolerance.abs(run.w), act.code, slope, Rounding.NONE), rel);
         ConvTranspose2d.backwardWeight(pr, run.tdy, run.ty, run.tx, run.tdw, run.tdb, act, slope, false, mode);
         float[][] ref = ConvReference.transposedBackwardWeight(pr, run.dy, y, run.x, act.code, slope, round);
-        float[][] mag = exact ? null : ConvReference.transposedBackwardWeight(pr, abs(run.dy), y, abs(run.x), act.code, slope, Rounding.NONE);
+        float[][] mag = exact ? null : ConvReference.transposedBackwardWeight(pr, Tolerance.abs(run.dy), y, Tolerance.abs(run.x), act.code, slope, Rounding.NONE);
         compare("backward weight " + where, run.tdw.toArray(), ref[0], exact ? null : mag[0], rel);
         compare("bias gradient " + where, run.tdb.toArray(), ref[1], exact ? null : mag[1], rel);
         ConvTranspose2d.backwardWeight(pr, run.tdy, run.ty, run.tx, run.tdw, run.tdb, act, slope, true, mode);

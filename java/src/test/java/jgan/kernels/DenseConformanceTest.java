@@ -59,13 +59,6 @@ class DenseConformanceTest {
         return mode == MathMode.TF32 ? Target16Bit::tf32 : Rounding.NONE;
     }
 
-    static float[] abs(float[] v) {
-        float[] a = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            a[i] = Math.abs(v[i]);
-        }
-        return a;
-    }
 
     static void assertWithin(String what, float[] out, float[] ref, float[] magnitude, double rel) {
         Tolerance.assertWithinSumError(what, out, ref, magnitude, 1e-6, rel);
@@ -91,20 +84,20 @@ class DenseConformanceTest {
             Dense.forward(tx, tw, tb, ty, act, slope, mode);
             float[] y = ty.toArray();
             float[] yRef = DenseReference.forward(x, w, b, rows, in, out, act.code, slope, round);
-            float[] yMag = DenseReference.forward(abs(x), abs(w), abs(b), rows, in, out, 0, 0, Rounding.NONE);
+            float[] yMag = DenseReference.forward(Tolerance.abs(x), Tolerance.abs(w), Tolerance.abs(b), rows, in, out, 0, 0, Rounding.NONE);
             assertWithin("forward", y, yRef, yMag, rel);
             // data gradient, from the device's own y
             tdx.fill(Float.NaN);
             Dense.backwardData(tdy, ty, tw, tdx, act, slope, mode);
             float[] dxRef = DenseReference.backwardData(dy, y, w, rows, in, out, act.code, slope, round);
-            float[] dxMag = DenseReference.backwardData(abs(dy), y, abs(w), rows, in, out, act.code, slope, Rounding.NONE);
+            float[] dxMag = DenseReference.backwardData(Tolerance.abs(dy), y, Tolerance.abs(w), rows, in, out, act.code, slope, Rounding.NONE);
             assertWithin("backward data", tdx.toArray(), dxRef, dxMag, rel);
             // weight and bias gradients, written, then accumulated once more
             tdw.fill(Float.NaN);
             tdb.fill(Float.NaN);
             Dense.backwardWeight(tdy, ty, tx, tdw, tdb, act, slope, false, mode);
             float[][] ref = DenseReference.backwardWeight(dy, y, x, rows, in, out, act.code, slope, round);
-            float[][] mag = DenseReference.backwardWeight(abs(dy), y, abs(x), rows, in, out, act.code, slope, Rounding.NONE);
+            float[][] mag = DenseReference.backwardWeight(Tolerance.abs(dy), y, Tolerance.abs(x), rows, in, out, act.code, slope, Rounding.NONE);
             assertWithin("backward weight", tdw.toArray(), ref[0], mag[0], rel);
             assertWithin("bias gradient", tdb.toArray(), ref[1], mag[1], rel);
             Dense.backwardWeight(tdy, ty, tx, tdw, tdb, act, slope, true, mode);

@@ -10,6 +10,15 @@ public final class Tolerance {
     }
 
     /** |out - ref| <= atol + rtol * |ref| for every element; NaN and Inf must match exactly. */
+    /** |v| elementwise: the operands of a reference run whose result bounds the rounding error (Σ|terms|). */
+    public static float[] abs(float[] v) {
+        float[] a = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            a[i] = Math.abs(v[i]);
+        }
+        return a;
+    }
+
     public static void assertClose(String what, float[] out, float[] ref, double atol, double rtol) {
         check(what, out, ref, i -> atol + rtol * Math.abs(ref[i]),
                 String.format("atol %.3g + rtol %.3g", atol, rtol));
