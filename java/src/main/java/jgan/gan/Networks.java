@@ -32,6 +32,16 @@ public final class Networks {
         };
     }
 
+    /**
+     * Refuses a config whose networks cannot be built (sizes that do not fit the model), naming
+     * sizes that work, before anything is allocated.
+     */
+    public static void check(TrainConfig c) {
+        if (!c.model().equals("mlp")) {
+            throw new IllegalArgumentException("model " + c.model() + " is not available in this build");
+        }
+    }
+
     /** An MLP: in -> depth hidden layers of c.width() with c.activation() -> out, the last layer linear. */
     static Sequential mlp(Device device, int in, int depth, int out, TrainConfig c, MathMode mode) {
         Sequential.Builder s = Sequential.builder(in).mathMode(mode);

@@ -23,11 +23,11 @@ import jgan.nn.Init;
  * @param beta2          Adam beta2 (both)
  * @param seed           seeds initialisation, latent draws and data draws
  * @param latent         dimension of z ~ N(0, I)
- * @param width          hidden width of G and D
- * @param depthG         hidden layers of G
- * @param depthD         hidden layers of D
- * @param activation     hidden activation: relu, leakyrelu or tanh
- * @param slope          leaky ReLU slope
+ * @param width          hidden width of G and D (mlp)
+ * @param depthG         hidden layers of G (mlp; mlp-conv's dense G)
+ * @param depthD         hidden layers of D (mlp); mlp-conv: D's convolutions
+ * @param activation     hidden activation of the mlp: relu, leakyrelu or tanh
+ * @param slope          leaky ReLU slope (mlp with leakyrelu; mlp-conv)
  * @param init           weight initialisation
  * @param nCritic        D updates per G update
  * @param clip           WGAN weight clipping (0: none)
@@ -38,8 +38,8 @@ import jgan.nn.Init;
  * @param model          the networks: {@code mlp} (2-D mixtures), {@code dcgan} or {@code mlp-conv} (images)
  * @param imageSize      image height = width in pixels (images; 0 for the mixtures)
  * @param channels       1 (grey) or 3 (RGB) (images; 0 for the mixtures)
- * @param gWidth         G's width: DCGAN's ngf, the channels of G's last hidden layer (images; 0 for the mixtures)
- * @param dWidth         D's width: DCGAN's ndf, the channels of D's first layer (images; 0 for the mixtures)
+ * @param gWidth         G's width: DCGAN's ngf; mlp-conv: its dense layers' width (images; 0 for the mixtures)
+ * @param dWidth         D's width: DCGAN's ndf; mlp-conv: its first convolution's channels (images; 0 for the mixtures)
  * @param dataDir        fashion-mnist: the folder of the four idx .gz files ("" = where Debian's package puts them);
  *                       folder: the image folder (absolute); "" for the mixtures
  * @param sampleBn       how G's batch norm runs for RUN/samples: {@code eval} (running statistics: a fixed z gives the same
@@ -201,8 +201,7 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
      * Adam lr 2e-4 for both, beta1 0.5, beta2 0.999, batch 64, weights N(0, 0.02), the
      * non-saturating loss; 28x28 grey for fashion-mnist, 32x32 RGB for a folder. The widths
      * (ngf = ndf = 32, half the example's 64) and {@link #IMAGE_STEPS} are sized so that the
-     * main job finishes on 2 CPU cores within 10 minutes; mlp-conv's dense G has 2 hidden layers of
-     * 512 (leaky ReLU 0.2).
+     * main job finishes on 2 CPU cores within 10 minutes. For mlp-conv: {@link #mlpConvDefaults}.
      *
      * @param dataDir the folder (folder) or the idx files' folder ("" = Debian's package path)
      */
@@ -211,6 +210,20 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         return new TrainConfig(data, LossKind.NON_SATURATING, IMAGE_STEPS, 64, 2e-4f, 2e-4f, 0.5f, 0.999f, 1, 100, 512, 2, 2,
                 Activation.LEAKY_RELU, 0.2f, Init.NORMAL_002, 1, 0f, 0f, true, 100, 500, "dcgan", fm ? 28 : 32, fm ? 1 : 3, 32, 32,
                 dataDir, "eval", "#ffffff");
+    }
+
+    /**
+     * {@code d} (image defaults) as model mlp-conv with its own sizes: the dense G 2 hidden layers of
+     * 512 (leaky ReLU 0.2), D 2 stride-2 k5 convolutions of 32 and 64 channels.
+     */
+    public static TrainConfig mlpConvDefaults(TrainConfig d) {
+        Map<String, Object> m = d.toMap();
+        m.put("model", "mlp-conv");
+        m.put("g_width", 512);
+        m.put("d_width", 32);
+        m.put("depth_g", 2);
+        m.put("depth_d", 2);
+        return fromMap(m);
     }
 
     /** Whether the data are images (fashion-mnist or a folder), not a 2-D mixture. */

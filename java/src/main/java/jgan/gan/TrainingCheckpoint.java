@@ -38,6 +38,9 @@ public final class TrainingCheckpoint {
         header.put("adam_steps_g", s.generatorOptimizer().steps());
         header.put("adam_steps_d", s.discriminatorOptimizer().steps());
         header.put("stat_steps", s.statSteps());
+        if (s.config().images()) {
+            header.put("data_batch", s.dataBatch()); // the loader's position: step * n_critic (stated, and checked on reading)
+        }
         header.put("elapsed_s", Double.isFinite(elapsedSeconds) && elapsedSeconds > 0 ? elapsedSeconds : 0.0);
         Map<String, float[]> sections = new LinkedHashMap<>();
         put(sections, "g", s.generator(), s.generatorOptimizer());
@@ -63,6 +66,9 @@ public final class TrainingCheckpoint {
     }
 
     private static final String STATS = "stats";
+    /** Header counters of later checkpoints (absent in older files): checked when present. */
+    private static final java.util.List<String> OPTIONAL_COUNTERS = java.util.List.of("stat_steps", "data_batch", "g_training_forwards",
+            "d_training_forwards");
     private static final java.util.List<String> COUNTERS = java.util.List.of("step", "latent_offset", "data_offset", "adam_steps_g",
             "adam_steps_d");
 
@@ -75,8 +81,10 @@ public final class TrainingCheckpoint {
      */
     public static void validate(Checkpoint c, String name) {
         java.util.List<String> keys = new java.util.ArrayList<>(COUNTERS);
-        if (c.header().containsKey("stat_steps")) {
-            keys.add("stat_steps");
+        for (String optional : OPTIONAL_COUNTERS) {
+            if (c.header().containsKey(optional)) {
+                keys.add(optional);
+            }
         }
         for (String key : keys) {
             Object v = c.header().get(key);
@@ -145,6 +153,13 @@ public final class TrainingCheckpoint {
                 throw new IllegalArgumentException(name + " is damaged: header field '" + x.getKey() + "' is " + got + ", but step " + step
                         + " with n_critic " + cfg.nCritic() + " and batch " + cfg.batch() + " gives " + x.getValue());
             }
+        }
+        if (c.header().get("data_batch") instanceof Number n && n.longValue() != critic) {
+            throw new IllegalArgumentException(name + " is damaged: header field 'data_batch' is " + n + ", but step " + step
+                    + " with n_critic " + cfg.nCritic() + " gives " + critic + " (the next real batch)");
+        }
+        if (cfg.images() && !c.header().containsKey("data_batch")) {
+            throw new IllegalArgumentException(name + " is damaged: an image run's checkpoint lacks header field 'data_batch'");
         }
         if (c.header().get("stat_steps") instanceof Number n && n.longValue() > Math.min(step, cfg.logEvery())) {
             throw new IllegalArgumentException(name + " is damaged: header field 'stat_steps' is " + n + ", more than "
