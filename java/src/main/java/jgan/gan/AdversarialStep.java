@@ -223,9 +223,9 @@ public final class AdversarialStep implements AutoCloseable {
             Counters.addI64(dataOffset, b); // real samples drawn (mixtures: Philox's data offset)
             Philox.normalAt(z, config.seed(), latentOffset, 0f, 1f);
             Counters.addI64(latentOffset, latentCounters);
-            fake = gPass.forward(z);
-            Tensor lr = dReal.forward(x);
-            Tensor lf = dFake.forward(fake);
+            fake = gPass.forward(z, true);
+            Tensor lr = logits(dReal.forward(x, true));
+            Tensor lf = logits(dFake.forward(fake, true));
             losses.discriminator(lr, lf, gradReal, gradFake, stats.view(LOSS_D, Shape.of(1)));
             Reduce.mean(lr, dStats, t, true);
             Reduce.mean(lf, gStats, t, true);
@@ -233,11 +233,16 @@ public final class AdversarialStep implements AutoCloseable {
             dFake.backward(gradFake, true, false);
             optD.update();
         }
-        Tensor lf = dFake.forward(fake);
+        Tensor lf = logits(dFake.forward(fake, true));
         losses.generator(lf, gradFake, stats.view(LOSS_G, Shape.of(1)));
         Tensor dFakeInput = dFake.backward(gradFake, false, true);
         gPass.backward(dFakeInput, true, false);
         optG.update();
+    }
+
+    /** D's output as [batch, 1] logits (a DCGAN D ends in a 4x4 valid convolution: [batch, 1, 1, 1]). */
+    private Tensor logits(Tensor out) {
+        return out.shape().rank() == 2 ? out : out.reshape(Shape.of(config.batch(), 1));
     }
 
     /** Seed offset of the evaluation draws: far from anything training draws. */
@@ -245,12 +250,49 @@ public final class AdversarialStep implements AutoCloseable {
 
     /**
      * {@code n} points from G at fixed latent draws that do not depend on, or disturb, training's
-     * (the same z for every call), as x0, y0, x1, y1, ...
+     * (the same z for every call), as x0, y0, x1, y1, ... (mixtures), or {@code n} images as
+     * float NHWC [n, H, W, C] in [-1, 1] (see {@link #sampleImages}).
      */
     public float[] sample(int n) {
-        try (Tensor zs = Tensor.empty(device, Shape.of(n, config.latent())); Sequential.Pass p = generator.pass(n)) {
+        try (Tensor zs = Tensor.empty(device, Shape.of(n, config.latent()))) {
             Philox.normal(zs, config.seed() ^ EVAL_SEED_MIX, 0, 0f, 1f);
-            return p.forward(zs).toArray();
+            return generate(zs);
+        }
+    }
+
+    /**
+     * G's images for the fixed z of {@link #sample}: the first {@code n} of that sequence, the same
+     * all run long (Philox from the seed, independent of training's draws). G's batch norm uses its
+     * running statistics (PyTorch's eval mode: an image does not depend on the others of the batch)
+     * unless the config's sample_bn is "batch", in which case the batch's own statistics are used
+     * and G's running statistics and counter are put back afterwards, so sampling never changes
+     * training.
+     *
+     * @return float NHWC [n, image_size, image_size, channels] in [-1, 1]
+     */
+    public float[] sampleImages(int n) {
+        if (!config.images()) {
+            throw new IllegalStateException("a mixture run samples points: use sample(n)");
+        }
+        return sample(n);
+    }
+
+    /** G's output for the latent rows {@code zs} [n, latent], without changing G's state. */
+    public float[] generate(Tensor zs) {
+        int n = zs.shape().dim(0);
+        boolean batchStats = generator.hasBatchNorm() && config.sampleBn().equals("batch");
+        try (Sequential.Pass p = generator.pass(n)) {
+            if (!batchStats) {
+                return p.forward(zs, !generator.hasBatchNorm()).toArray();
+            }
+            long count = generator.trainingForwards();
+            try (Tensor saved = Tensor.empty(device, generator.buffers().shape())) {
+                saved.copyFrom(generator.buffers());
+                float[] out = p.forward(zs, true).toArray();
+                generator.buffers().copyFrom(saved);
+                generator.setTrainingForwards(count);
+                return out;
+            }
         }
     }
 
@@ -293,15 +335,15 @@ public final class AdversarialStep implements AutoCloseable {
     }
 
     /**
-     * Whether both networks' parameters and both optimisers' moments are all finite: the
-     * finite_check kernel (jgan.kernels.Reduce) over the six tensors into one device flag, then
+     * Whether both networks' parameters, batch-norm statistics and both optimisers' moments are all
+     * finite: the finite_check kernel (jgan.kernels.Reduce) over the eight tensors into one device flag, then
      * one 4-byte read back. Called before every checkpoint, so a NaN or Inf never reaches one.
      */
     public boolean stateFinite() {
         try (DeviceBuffer flag = device.allocate(4)) {
             device.fill32(flag, 0, 1, 0);
             for (Tensor t : new Tensor[] {generator.parameters(), optG.firstMoment(), optG.secondMoment(), discriminator.parameters(),
-                    optD.firstMoment(), optD.secondMoment()}) {
+                    optD.firstMoment(), optD.secondMoment(), generator.buffers(), discriminator.buffers()}) {
                 Reduce.finiteCheck(t, flag);
             }
             int[] f = new int[1];

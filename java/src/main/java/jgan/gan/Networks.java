@@ -2,53 +2,53 @@ package jgan.gan;
 
 import jgan.device.Device;
 import jgan.kernels.MathMode;
+import jgan.nn.ModelSpec;
 import jgan.nn.Sequential;
 
 /**
- * G and D of a run, built from its config: the one place that maps {@link TrainConfig#model()}
- * to networks.
+ * G and D of a run, built from its config: the one place that maps a {@link TrainConfig} to
+ * networks, through jgan.nn.ModelSpec (which documents each model's layers):
  * <ul>
  *   <li>{@code mlp} (2-D mixtures): z [latent] -> depth_g hidden dense layers of width -> 2; D: 2 -> depth_d
  *       hidden layers -> 1 logit; hidden activation {@code activation}.</li>
+ *   <li>{@code dcgan}: DCGAN at image_size (28, or a power of two 16..256) with ngf = g_width, ndf = d_width.</li>
+ *   <li>{@code mlp-conv}: a dense G (depth_g hidden layers of g_width, leaky ReLU slope, tanh image) and a D of
+ *       depth_d stride-2 k5 'same' convolutions from d_width channels, then a dense logit.</li>
  * </ul>
  */
 public final class Networks {
     private Networks() {
     }
 
-    /** G: [batch, latent] -> [batch, 2] (mlp) or [batch, H, W, C] in [-1, 1] (images). */
-    public static Sequential generator(Device device, TrainConfig c, MathMode mode) {
+    /** The model spec of a config. */
+    public static ModelSpec spec(TrainConfig c) {
         return switch (c.model()) {
-            case "mlp" -> mlp(device, c.latent(), c.depthG(), 2, c, mode);
-            default -> throw new IllegalArgumentException("model " + c.model() + " is not available in this build");
+            case "mlp" -> ModelSpec.mlp(c.latent(), c.width(), c.depthG(), c.depthD(), c.activation(), c.slope());
+            case "dcgan" -> new ModelSpec(ModelSpec.DCGAN, c.imageSize(), c.channels(), c.latent(), c.gWidth(), c.dWidth(), 0, 0, 0,
+                    c.activation(), ModelSpec.DCGAN_SLOPE);
+            case "mlp-conv" -> ModelSpec.mlpConv(c.imageSize(), c.channels(), c.latent(), c.gWidth(), c.dWidth(), c.depthG(), c.depthD(),
+                    c.slope());
+            default -> throw new IllegalArgumentException("unknown model '" + c.model() + "'");
         };
     }
 
-    /** D: [batch, 2] or [batch, H, W, C] -> [batch, 1] logits (critic values for wasserstein). */
+    /** G: [batch, latent] -> [batch, 2] (mlp) or [batch, H, W, C] in [-1, 1] (images). Parameters zero until initialized. */
+    public static Sequential generator(Device device, TrainConfig c, MathMode mode) {
+        return spec(c).generator(device, mode);
+    }
+
+    /** D: [batch, 2] or [batch, H, W, C] -> one logit per sample (critic values for wasserstein). Parameters zero until initialized. */
     public static Sequential discriminator(Device device, TrainConfig c, MathMode mode) {
-        return switch (c.model()) {
-            case "mlp" -> mlp(device, 2, c.depthD(), 1, c, mode);
-            default -> throw new IllegalArgumentException("model " + c.model() + " is not available in this build");
-        };
+        return spec(c).discriminator(device, mode);
     }
 
     /**
      * Refuses a config whose networks cannot be built (sizes that do not fit the model), naming
      * sizes that work, before anything is allocated.
+     *
+     * @throws IllegalArgumentException from jgan.nn.ModelSpec's check
      */
     public static void check(TrainConfig c) {
-        if (!c.model().equals("mlp")) {
-            throw new IllegalArgumentException("model " + c.model() + " is not available in this build");
-        }
-    }
-
-    /** An MLP: in -> depth hidden layers of c.width() with c.activation() -> out, the last layer linear. */
-    static Sequential mlp(Device device, int in, int depth, int out, TrainConfig c, MathMode mode) {
-        Sequential.Builder s = Sequential.builder(in).mathMode(mode);
-        for (int i = 0; i < depth; i++) {
-            s.dense(c.width()).activation(c.activation(), c.slope());
-        }
-        s.dense(out);
-        return s.build(device);
+        spec(c).check();
     }
 }
