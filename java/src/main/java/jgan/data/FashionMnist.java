@@ -240,6 +240,11 @@ public final class FashionMnist {
      *                   files and what to run
      */
     public static Path locate(Path dataDir, Installer installer, Consumer<String> say) {
+        return locate(dataDir, Path.of(DEBIAN_FOLDER), installer, say);
+    }
+
+    /** {@link #locate(Path, Installer, Consumer)} with the package's folder given (tests use a temporary one). */
+    static Path locate(Path dataDir, Path debian, Installer installer, Consumer<String> say) {
         Objects.requireNonNull(installer, "installer");
         Objects.requireNonNull(say, "say");
         if (dataDir != null) {
@@ -255,7 +260,6 @@ public final class FashionMnist {
             }
             return dataDir;
         }
-        Path debian = Path.of(DEBIAN_FOLDER);
         List<String> missing = missing(debian);
         if (missing.isEmpty()) {
             return debian;
@@ -263,11 +267,11 @@ public final class FashionMnist {
         String alternative = "or download the four files " + String.join(", ", FILES) + " (github.com/zalandoresearch/fashion-mnist) into a folder "
                 + "and pass --data-dir FOLDER";
         if (!installer.canInstall()) {
-            throw new FileError("Fashion-MNIST is not installed (" + (missing.size() == FILES.size() ? "no " + DEBIAN_FOLDER
-                    : "missing " + String.join(", ", missing) + " in " + DEBIAN_FOLDER) + "): run `" + INSTALL_COMMAND + "`, " + alternative, null);
+            throw new FileError("Fashion-MNIST is not installed (" + (missing.size() == FILES.size() ? "no " + debian
+                    : "missing " + String.join(", ", missing) + " in " + debian) + "): run `" + INSTALL_COMMAND + "`, " + alternative, null);
         }
         String command = "apt-get install -y " + DEBIAN_PACKAGE;
-        say.accept("Fashion-MNIST is not in " + DEBIAN_FOLDER + ": installing it with `" + command + "` (running as root)");
+        say.accept("Fashion-MNIST is not in " + debian + ": installing it with `" + command + "` (running as root)");
         Installer.Result r = installer.install(DEBIAN_PACKAGE);
         if (r.exitStatus() != 0) {
             throw new FileError("could not install Fashion-MNIST: `" + command + "` failed (exit status " + r.exitStatus() + "):\n"
@@ -275,7 +279,7 @@ public final class FashionMnist {
         }
         List<String> still = missing(debian);
         if (!still.isEmpty()) {
-            throw new FileError("`" + command + "` succeeded but " + DEBIAN_FOLDER + " still lacks " + String.join(", ", still)
+            throw new FileError("`" + command + "` succeeded but " + debian + " still lacks " + String.join(", ", still)
                     + ": run `apt-get install --reinstall -y " + DEBIAN_PACKAGE + "` (as root), " + alternative, null);
         }
         return debian;
