@@ -150,14 +150,18 @@ public final class BatchLoader implements AutoCloseable {
         }
         synchronized (lock) {
             checkOpen();
+        }
+        // drop what was made for the old position BEFORE the new generation starts: a slot of the new generation
+        // taken here would be lost (slots made between this and the change below are old and dropped by next)
+        Slot s;
+        while ((s = ready.poll()) != null) {
+            free.add(s.values());
+        }
+        synchronized (lock) {
             generation++;
             produceNext = batchIndex;
         }
         position = batchIndex;
-        Slot s;
-        while ((s = ready.poll()) != null) { // drop what was made for the old position
-            free.add(s.values());
-        }
     }
 
     /** The next batch into {@code into[0 .. floatsPerBatch)}. */
@@ -197,9 +201,12 @@ public final class BatchLoader implements AutoCloseable {
                 }
                 continue;
             }
-            if (s.generation() != gen || s.index() != position) {
+            if (s.generation() != gen) { // made before the last seek
                 free.add(s.values());
                 continue;
+            }
+            if (s.index() != position) { // cannot happen: one worker makes a generation's batches in order
+                throw new IllegalStateException("batch loader out of step: got batch " + s.index() + ", expected " + position);
             }
             System.arraycopy(s.values(), 0, into, offset, floatsPerBatch);
             free.add(s.values());
