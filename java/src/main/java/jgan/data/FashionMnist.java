@@ -317,6 +317,21 @@ public final class FashionMnist {
 
     /** apt-get as root: install; when the package is unknown (empty package lists on a fresh machine), update once and retry. */
     static final class AptInstaller implements Installer {
+        /** Runs a command, appending its output; gives the exit status. */
+        interface Runner {
+            int run(List<String> command, StringBuilder output);
+        }
+
+        private final Runner runner;
+
+        AptInstaller() {
+            this(AptInstaller::run);
+        }
+
+        AptInstaller(Runner runner) {
+            this.runner = runner;
+        }
+
         @Override
         public boolean canInstall() {
             return isRoot() && onPath("apt-get") != null;
@@ -351,15 +366,15 @@ public final class FashionMnist {
         @Override
         public Result install(String debianPackage) {
             StringBuilder out = new StringBuilder();
-            int rc = run(List.of("apt-get", "install", "-y", debianPackage), out);
+            int rc = runner.run(List.of("apt-get", "install", "-y", debianPackage), out);
             if (rc != 0 && (out.indexOf("Unable to locate package") >= 0 || out.indexOf("has no installation candidate") >= 0)) {
                 out.append("\n$ apt-get update\n");
-                int u = run(List.of("apt-get", "update"), out);
+                int u = runner.run(List.of("apt-get", "update"), out);
                 if (u != 0) {
                     return new Result(u, out.toString());
                 }
                 out.append("\n$ apt-get install -y ").append(debianPackage).append('\n');
-                rc = run(List.of("apt-get", "install", "-y", debianPackage), out);
+                rc = runner.run(List.of("apt-get", "install", "-y", debianPackage), out);
             }
             return new Result(rc, out.toString());
         }

@@ -362,6 +362,36 @@ class FashionMnistTest {
     }
 
     @Test
+    void aptUpdatesOnceWhenThePackageIsUnknown() {
+        List<String> ran = new ArrayList<>();
+        int[] installs = {0};
+        FashionMnist.AptInstaller fresh = new FashionMnist.AptInstaller((cmd, out) -> {
+            ran.add(String.join(" ", cmd));
+            if (cmd.get(1).equals("install") && installs[0]++ == 0) {
+                out.append("E: Unable to locate package dataset-fashion-mnist\n");
+                return 100;
+            }
+            out.append("ok\n");
+            return 0;
+        });
+        FashionMnist.Installer.Result r = fresh.install("dataset-fashion-mnist");
+        assertEquals(0, r.exitStatus());
+        assertEquals(List.of("apt-get install -y dataset-fashion-mnist", "apt-get update", "apt-get install -y dataset-fashion-mnist"), ran);
+
+        // another failure (e.g. no network, dpkg locked): no update, the status and output come back
+        ran.clear();
+        FashionMnist.AptInstaller locked = new FashionMnist.AptInstaller((cmd, out) -> {
+            ran.add(String.join(" ", cmd));
+            out.append("E: Could not get lock /var/lib/dpkg/lock-frontend\n");
+            return 100;
+        });
+        r = locked.install("dataset-fashion-mnist");
+        assertEquals(100, r.exitStatus());
+        assertTrue(r.output().contains("Could not get lock"), r.output());
+        assertEquals(List.of("apt-get install -y dataset-fashion-mnist"), ran);
+    }
+
+    @Test
     void rootCheckAgreesWithProc() throws IOException {
         Path status = Path.of("/proc/self/status");
         assumeTrue(Files.isReadable(status), "no /proc/self/status on this system");
