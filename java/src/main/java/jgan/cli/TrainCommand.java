@@ -44,8 +44,11 @@ import picocli.CommandLine.Spec;
  * </pre>
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Trains a GAN on a 2-D mixture and writes the run folder RUN (config.json, log.csv, checkpoint.bin,"
-                + " samples.csv, samples/, samples.png, metrics.json).",
+        description = {"Trains a GAN on images (DCGAN on Fashion-MNIST or a folder of images) or on a 2-D mixture and writes the run"
+                + " folder RUN (config.json, log.csv, checkpoint.bin, losses.png; images: samples/step_N.png, grid.png, data-report.txt;"
+                + " mixtures: samples.csv, samples/, samples.png, metrics.json).",
+            "  jgan train --data fashion-mnist --out runs/fmnist",
+            "  jgan train --data DIR --out runs/mine [--image-size 64 --channels 3]",
             "  jgan train --data ring8 --out runs/ring8",
             "  jgan train --resume runs/ring8 [--steps N]   (continue where the checkpoint left it; Ctrl-C stops it safely)"},
         exitCodeListHeading = "%nExit status:%n",
@@ -72,13 +75,14 @@ final class TrainCommand implements Callable<Integer> {
             defaultValue = "auto", description = "Where to train: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: the GPU when there is one, else cpu).")
     String device;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Generator updates in all (default: ${DEFAULT-VALUE}; with --resume: the run's, or more to extend it).")
+    @Option(names = "--steps", paramLabel = "N", description = "Generator updates in all (default: ${DEFAULT-VALUE}; images: " + TrainConfig.IMAGE_STEPS + "; with --resume: the"
+            + " run's, or more to extend it).")
     Long steps;
 
-    @Option(names = "--log-every", paramLabel = "N", description = "Steps between progress lines and log.csv rows (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--log-every", paramLabel = "N", description = "Steps between progress lines and log.csv rows (default: ${DEFAULT-VALUE}; images: 100).")
     Long logEvery;
 
-    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints, 0: only at the end (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints (and sample grids), 0: only at the end (default: ${DEFAULT-VALUE}; images: 500).")
     Long checkpointEvery;
 
     @Mixin

@@ -84,6 +84,8 @@ class ImageTrainTest extends CliTestBase {
         assertEquals(2L, ((Number) config.get("format_version")).longValue());
         assertEquals(data.toAbsolutePath().normalize().toString(), config.get("data_dir"));
         assertEquals("folder", config.get("data"));
+        assertEquals(2, jgan("eval", "--run", straight.toString()));
+        assertTrue(err().contains("is an image run"), err());
 
         assertEquals(0, jgan(folderRun(data, resumed, 4)), err());
         assertEquals(0, jgan("train", "--resume", resumed.toString(), "--steps", "6", "--device", "cpu"), err());
