@@ -2,6 +2,7 @@ package jgan.nn;
 
 import java.util.SplittableRandom;
 
+import jgan.device.Device;
 import jgan.kernels.Activation;
 import jgan.kernels.Dense;
 import jgan.kernels.MathMode;
@@ -9,25 +10,35 @@ import jgan.tensor.Shape;
 import jgan.tensor.Tensor;
 
 /**
- * A fully connected layer with its activation fused into the GEMM's epilogue (and the
- * activation's derivative into the backward's operand load): kernels/dense.cu. Parameters in
- * the flat buffer: W [out, in] then b [out].
+ * A fully connected layer (PyTorch's nn.Linear) with its activation fused into the GEMM's
+ * epilogue (and the activation's derivative into the backward's operand load): kernels/dense.cu.
+ * x [batch, in], y [batch, out]. Parameters in the flat buffer: W [out, in] then, when it has
+ * one, b [out]. A dense layer that feeds batch norm has no bias (the normalisation removes it).
  */
 public final class DenseLayer implements Layer {
     private final int in;
     private final int out;
+    private final boolean bias;
     private final Activation activation;
     private final float slope;
     private final MathMode mode;
 
     public DenseLayer(int in, int out, Activation activation, float slope, MathMode mode) {
+        this(in, out, true, activation, slope, mode);
+    }
+
+    /**
+     * @throws IllegalArgumentException if a width is below 1
+     */
+    public DenseLayer(int in, int out, boolean bias, Activation activation, float slope, MathMode mode) {
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException("dense layer " + in + " -> " + out + ": widths must be >= 1");
         }
         this.in = in;
         this.out = out;
+        this.bias = bias;
         this.activation = activation;
-        this.slope = slope;
+        this.slope = activation == Activation.RELU ? 0f : slope;
         this.mode = mode;
     }
 
@@ -36,64 +47,77 @@ public final class DenseLayer implements Layer {
         if (activation != Activation.IDENTITY) {
             throw new IllegalStateException("dense layer already has activation " + activation);
         }
-        return new DenseLayer(in, out, act, actSlope, mode);
+        return new DenseLayer(in, out, bias, act, actSlope, mode);
     }
 
     public Activation activation() {
         return activation;
     }
 
-    @Override
-    public int inFeatures() {
-        return in;
+    public float slope() {
+        return slope;
+    }
+
+    public boolean hasBias() {
+        return bias;
     }
 
     @Override
-    public int outFeatures() {
-        return out;
+    public Shape inShape() {
+        return Shape.of(in);
+    }
+
+    @Override
+    public Shape outShape() {
+        return Shape.of(out);
     }
 
     @Override
     public int parameterCount() {
-        return out * in + out;
+        return out * in + (bias ? out : 0);
+    }
+
+    @Override
+    public int torchModules() {
+        return activation == Activation.IDENTITY ? 1 : 2;
     }
 
     @Override
     public void initialize(float[] flat, int offset, Init init, SplittableRandom rng) {
-        init.fill(flat, offset, flat, offset + out * in, in, out, rng);
+        init.fill(flat, offset, flat, bias ? offset + out * in : -1, in, out, rng);
     }
 
-    private Tensor weights(Tensor params) {
+    Tensor weights(Tensor params) {
         return params.view(0, Shape.of(out, in));
     }
 
-    private Tensor bias(Tensor params) {
-        return params.view((long) out * in, Shape.of(out));
+    Tensor bias(Tensor params) {
+        return bias ? params.view((long) out * in, Shape.of(out)) : null;
     }
 
     @Override
-    public void forward(Tensor params, Tensor x, Tensor y) {
-        Dense.forward(x, weights(params), bias(params), y, activation, slope, mode);
-    }
+    public Layer.Pass pass(Device device, int batch) {
+        return new Layer.Pass() {
+            @Override
+            public void forward(Tensor params, Tensor buffers, Tensor x, Tensor y, boolean training) {
+                Dense.forward(x, weights(params), bias(params), y, activation, slope, mode);
+            }
 
-    @Override
-    public void backward(Tensor params, Tensor grads, Tensor x, Tensor y, Tensor dy, Tensor dx, boolean paramGrads) {
-        if (paramGrads) {
-            Dense.backwardWeight(dy, y, x, weights(grads), bias(grads), activation, slope, true, mode);
-        }
-        if (dx != null) {
-            Dense.backwardData(dy, y, weights(params), dx, activation, slope, mode);
-        }
+            @Override
+            public void backward(Tensor params, Tensor grads, Tensor x, Tensor y, Tensor dy, Tensor dx, boolean paramGrads) {
+                if (paramGrads) {
+                    Dense.backwardWeight(dy, y, x, weights(grads), bias(grads), activation, slope, true, mode);
+                }
+                if (dx != null) {
+                    Dense.backwardData(dy, y, weights(params), dx, activation, slope, mode);
+                }
+            }
+        };
     }
 
     @Override
     public String describe() {
-        String act = switch (activation) {
-            case IDENTITY -> "";
-            case RELU -> ", relu";
-            case LEAKY_RELU -> ", leaky_relu(" + slope + ")";
-            case TANH -> ", tanh";
-        };
-        return "dense " + in + " -> " + out + act + " [" + mode.name().toLowerCase() + "]";
+        return "dense " + in + " -> " + out + (bias ? "" : " (no bias)") + ActivationLayer.suffix(activation, slope) + " ["
+                + mode.name().toLowerCase() + "]";
     }
 }
