@@ -301,6 +301,12 @@ final class TrainCommand implements Callable<Integer> {
                 Prepared prepared = prepare(device, checked(device, config), err);
                 try (AdversarialStep step = prepared.step()) {
                     TrainingCheckpoint.restore(checkpoint, step);
+                    long before = TrainingCheckpoint.dataImages(checkpoint);
+                    if (config.images() && before >= 0 && before != step.realBatches().images()) {
+                        err.printf(Locale.ROOT, "jgan train: warning: the run was trained on %,d images and %s now holds %,d: it continues,"
+                                + " but on other batches than an uninterrupted run would have seen%n", before, prepared.data(),
+                                step.realBatches().images());
+                    }
                     RunFolder.removeLeftovers(run);
                     AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
                     writeReport(run, prepared);

@@ -18,6 +18,7 @@ public final class LoaderBatches implements RealBatches {
     private final int size;
     private final int channels;
     private final float[] scratch;
+    private final long images;
 
     /**
      * @throws IllegalArgumentException when the images are not square, or the batch is larger than the data set
@@ -31,6 +32,12 @@ public final class LoaderBatches implements RealBatches {
         this.size = data.height();
         this.channels = data.channels();
         this.scratch = new float[loader.floatsPerBatch()];
+        this.images = data.count();
+    }
+
+    @Override
+    public long images() {
+        return images;
     }
 
     @Override

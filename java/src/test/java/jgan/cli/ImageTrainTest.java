@@ -96,6 +96,11 @@ class ImageTrainTest extends CliTestBase {
         }
         assertEquals(a.header().get("d_training_forwards"), b.header().get("d_training_forwards"));
         assertArrayEquals(Files.readAllBytes(straight.resolve("grid.png")), Files.readAllBytes(resumed.resolve("grid.png")));
+        assertEquals(14L, b.header().get("data_images"));
+        // the folder changed since: the run continues, and says its batches differ from then on
+        Files.delete(data.resolve("p0.png"));
+        assertEquals(0, jgan("train", "--resume", resumed.toString(), "--steps", "7", "--device", "cpu"), err());
+        assertTrue(err().contains("trained on 14 images") && err().contains("now holds 13"), err());
     }
 
     /** The four idx .gz files of a fake Fashion-MNIST (60,000 + 10,000 images of a bar whose width is the label). */
