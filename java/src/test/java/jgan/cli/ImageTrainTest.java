@@ -155,6 +155,13 @@ class ImageTrainTest extends CliTestBase {
     }
 
     @Test
+    void benchMeasuresAnImageModelOnSyntheticBatches() {
+        assertEquals(0, jgan("bench", "--data", "fashion-mnist", "--device", "cpu", "--g-width", "2", "--d-width", "2", "--latent", "4",
+                "--batch", "2", "--steps", "2", "--warmup", "1"), err());
+        assertTrue(out().contains("dcgan 2 x 28x28x1 (synthetic images)") && out().contains("graph replay"), out());
+    }
+
+    @Test
     void optionsThatDoNotFitAreRefusedBeforeAnythingIsWritten() throws IOException {
         Path data = imageFolder();
         String run = dir.resolve("never").toString();
