@@ -482,6 +482,11 @@ public final class Sequential implements AutoCloseable {
             return h;
         }
 
+        /** Layer i's output of the last forward (for tests: finite differences check which side of a kink they are on). */
+        Tensor layerOutput(int i) {
+            return outputs[i];
+        }
+
         /** The last forward's output. */
         public Tensor output() {
             return outputs[outputs.length - 1];
