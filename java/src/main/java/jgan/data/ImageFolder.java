@@ -202,6 +202,45 @@ public final class ImageFolder {
         return new Loaded(data, List.copyOf(files), tried, List.copyOf(bad), ignored[0], report);
     }
 
+    /**
+     * A dataset brought to {@code imageSize x imageSize x channels} the way {@link #load} brings a file there
+     * (shorter side to size, centre crop, bicubic / area-averaged; grey to RGB by copying, RGB to grey by BT.601
+     * luma), e.g. Fashion-MNIST's 28x28 grey for a DCGAN of 32 or 64. Labels are kept. The same dataset when it
+     * already has that shape.
+     *
+     * @throws IllegalArgumentException on a size out of 1..4096 or channels other than 1 or 3
+     */
+    public static ImageDataset resize(ImageDataset data, int imageSize, int channels) {
+        if (imageSize < 1 || imageSize > 4096) {
+            throw new IllegalArgumentException("image size must be 1..4096 pixels, got " + imageSize);
+        }
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), got " + channels);
+        }
+        if (data.height() == imageSize && data.width() == imageSize && data.channels() == channels) {
+            return data;
+        }
+        int h = data.height();
+        int w = data.width();
+        int c = data.channels();
+        int in = data.imageSize();
+        int out = imageSize * imageSize * channels;
+        byte[] src = data.rawPixels();
+        byte[] dst = new byte[data.count() * out];
+        IntStream.range(0, data.count()).parallel().forEach(i -> {
+            int[] rgb = new int[h * w];
+            for (int p = 0; p < h * w; p++) {
+                int o = i * in + p * c;
+                rgb[p] = c == 1 ? (src[o] & 0xFF) * 0x010101 : (src[o] & 0xFF) << 16 | (src[o + 1] & 0xFF) << 8 | (src[o + 2] & 0xFF);
+            }
+            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            img.setRGB(0, 0, w, h, rgb, 0, w);
+            System.arraycopy(convert(img, imageSize, channels, WHITE), 0, dst, i * out, out);
+        });
+        return new ImageDataset(data.name() + " at " + imageSize + "x" + imageSize + "x" + channels, dst, data.count(), imageSize, imageSize,
+                channels, data.labels());
+    }
+
     private static String report(Path dir, int size, int channels, int background, int tried, int ok, List<Skipped> bad, int ignored) {
         StringBuilder b = new StringBuilder();
         b.append("folder: ").append(dir.toAbsolutePath().normalize()).append('\n');
