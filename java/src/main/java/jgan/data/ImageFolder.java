@@ -90,7 +90,8 @@ public final class ImageFolder {
      * @param channels   1 (luma) or 3 (RGB)
      * @param background 0xRRGGBB, the colour transparent pixels are composited onto
      * @return imageSize x imageSize x channels uint8 images (no labels), named after the folder, and the report
-     * @throws IllegalArgumentException on a size or channel count out of range
+     * @throws IllegalArgumentException on a size or channel count out of range, or more image files than one dataset holds
+     *                                  ({@link ImageDataset#MAX_BYTES})
      * @throws FileError                when the folder does not exist or cannot be read, holds no image files, or
      *                                  none of them can be read (naming the folder, how many were tried and the
      *                                  first reasons)
@@ -149,6 +150,7 @@ public final class ImageFolder {
             throw new FileError(dir + " holds no image files (." + String.join(", .", sorted(EXTENSIONS))
                     + ", any case, searched recursively, hidden files skipped)" + (ignored[0] > 0 ? "; " + ignored[0] + " other files" : ""), null);
         }
+        ImageDataset.checkFits(n + " image files in " + dir, n, imageSize, imageSize, channels);
         byte[][] out = new byte[n][];
         String[] why = new String[n];
         IntStream.range(0, n).parallel().forEach(i -> {
@@ -208,7 +210,7 @@ public final class ImageFolder {
      * luma), e.g. Fashion-MNIST's 28x28 grey for a DCGAN of 32 or 64. Labels are kept. The same dataset when it
      * already has that shape.
      *
-     * @throws IllegalArgumentException on a size out of 1..4096 or channels other than 1 or 3
+     * @throws IllegalArgumentException on a size out of 1..4096, channels other than 1 or 3, or a result over {@link ImageDataset#MAX_BYTES}
      */
     public static ImageDataset resize(ImageDataset data, int imageSize, int channels) {
         if (imageSize < 1 || imageSize > 4096) {
@@ -220,6 +222,7 @@ public final class ImageFolder {
         if (data.height() == imageSize && data.width() == imageSize && data.channels() == channels) {
             return data;
         }
+        ImageDataset.checkFits(data.name(), data.count(), imageSize, imageSize, channels);
         int h = data.height();
         int w = data.width();
         int c = data.channels();

@@ -318,6 +318,9 @@ class ImageFolderTest {
         assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(dir, 0, 3));
         assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(dir, S, 2));
         assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(dir, S, 3, 0x1000000));
+        ImageDataset fifty = ImageDataset.of("fifty dots", new byte[50], 50, 1, 1, 1, null);
+        String m = assertThrows(IllegalArgumentException.class, () -> ImageFolder.resize(fifty, 4096, 3)).getMessage(); // 2.5 GB
+        assertTrue(m.contains("fifty dots") && m.contains("50 images of 4096x4096x3"), m);
     }
 
     @Test
