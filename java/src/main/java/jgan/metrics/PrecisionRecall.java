@@ -1,6 +1,10 @@
 package jgan.metrics;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
+
+import dev.ludovic.netlib.blas.BLAS;
+import jgan.cpu.CpuBlas;
 
 /**
  * Improved precision and recall of a generated distribution (Kynkäänniemi, Karras, Laine,
@@ -15,9 +19,13 @@ import java.util.stream.IntStream;
  *   precision = fraction of generated points inside the manifold of the real points
  *   recall    = fraction of real points inside the manifold of the generated points
  * </pre>
- * Distances are Euclidean, exact, brute force in double (squared distances compared with squared
- * radii): the cost is O((n_real + n_fake)^2 d), at most 3 (n_real^2 + n_fake^2 + 2 n_real n_fake) d
- * flops (a point's search for a ball that holds it stops at the first); rows run in parallel on the common fork-join pool, and each row's result depends on
+ * Distances are exact Euclidean ones in double, from the differences of the coordinates (squared
+ * distances compared with squared radii): the result is that of the brute-force search, bit for
+ * bit. To get there fast, each pair is first screened with |a|^2 + |b|^2 - 2 a.b, the dot products
+ * from one BLAS dgemm per block of rows ({@link CpuBlas}: the bundled OpenBLAS), and a rounding
+ * bound on that expression ({@link #boundFactor}); the exact distance is computed only for the
+ * pairs the bound cannot decide (the few nearest neighbours of each point, the points near a ball's
+ * edge). Blocks of rows run in parallel on the common fork-join pool; each row's result depends on
  * that row alone, so the result is the same whatever the thread count.
  */
 public final class PrecisionRecall {
@@ -68,51 +76,138 @@ public final class PrecisionRecall {
         return new Result(precise / (double) nFake, recalled / (double) nReal, k, nReal, nFake);
     }
 
-    /** The squared distance from each point to its k-th nearest other point of the same set. */
+    /**
+     * The squared distance from each point of x [n, d] to its k-th nearest other point of the
+     * same set: exactly {@link #squaredDistance}'s k-th smallest value, screened by GEMM bounds.
+     */
     static double[] kthNeighbourSquared(double[] x, int n, int d, int k) {
+        double[] norms = squaredNorms(x, n, d);
+        double c = boundFactor(d);
         double[] radii = new double[n];
-        IntStream.range(0, n).parallel().forEach(i -> {
-            double[] best = new double[k]; // the k smallest squared distances so far, ascending
-            java.util.Arrays.fill(best, Double.POSITIVE_INFINITY);
+        forBlocks(x, n, x, n, d, (i, dots, o) -> {
+            // U: the k-th smallest upper bound; the true k-th smallest distance is at most U, so only
+            // points whose lower bound is at most U can be among the k nearest: those get the exact distance.
+            double[] upper = new double[k], exact = new double[k];
+            Arrays.fill(upper, Double.POSITIVE_INFINITY);
             for (int j = 0; j < n; j++) {
-                if (j == i) {
-                    continue;
-                }
-                double s = squaredDistance(x, i, x, j, d);
-                if (s < best[k - 1]) {
-                    int p = k - 1;
-                    while (p > 0 && best[p - 1] > s) {
-                        best[p] = best[p - 1];
-                        p--;
-                    }
-                    best[p] = s;
+                if (j != i) {
+                    double approx = norms[i] + norms[j] - 2 * dots[o + j];
+                    insert(upper, approx + c * (norms[i] + norms[j]));
                 }
             }
-            radii[i] = best[k - 1];
+            double bound = upper[k - 1];
+            Arrays.fill(exact, Double.POSITIVE_INFINITY);
+            for (int j = 0; j < n; j++) {
+                if (j != i && norms[i] + norms[j] - 2 * dots[o + j] - c * (norms[i] + norms[j]) <= bound) {
+                    insert(exact, squaredDistance(x, i, x, j, d));
+                }
+            }
+            radii[i] = exact[k - 1];
+            return 0;
         });
         return radii;
     }
 
-    /** How many points of {@code q} lie in at least one ball (centre a point of {@code x}, squared radius {@code radii}). */
+    /**
+     * How many points of q [nq, d] lie in at least one ball (centre a point of x [nx, d], squared
+     * radius {@code radii}): exactly the brute-force count with {@link #squaredDistance}, the exact
+     * distance computed only where the GEMM bounds cannot decide.
+     */
     static long covered(double[] q, int nq, double[] x, double[] radii, int nx, int d) {
-        return IntStream.range(0, nq).parallel().filter(i -> {
+        double[] qn = squaredNorms(q, nq, d), xn = squaredNorms(x, nx, d);
+        double c = boundFactor(d);
+        return forBlocks(q, nq, x, nx, d, (i, dots, o) -> {
             for (int j = 0; j < nx; j++) {
-                if (squaredDistance(q, i, x, j, d) <= radii[j]) {
-                    return true;
+                double approx = qn[i] + xn[j] - 2 * dots[o + j], err = c * (qn[i] + xn[j]);
+                if (approx - err > radii[j]) {
+                    continue; // surely outside
+                }
+                if (approx + err <= radii[j] || squaredDistance(q, i, x, j, d) <= radii[j]) {
+                    return 1;
                 }
             }
-            return false;
-        }).count();
+            return 0;
+        });
     }
 
-    static double squaredDistance(double[] a, int i, double[] b, int j, int d) {
-        double s = 0;
-        int ai = i * d, bj = j * d;
-        for (int c = 0; c < d; c++) {
-            double diff = a[ai + c] - b[bj + c];
-            s += diff * diff;
+    /**
+     * Bounds |(|a|^2 + |b|^2 - 2 a.b) - squaredDistance(a, b)| <= factor * (|a|^2 + |b|^2) for
+     * double sums of d terms in any order (with or without FMA): each of the three sums is within
+     * d u of its sum of |terms| (u = 2^-53; |2 a.b| <= |a|^2 + |b|^2), the exact distance within
+     * 2 d u (|a - b|^2 <= 2 (|a|^2 + |b|^2)), and the two additions add 4 u; doubled for safety.
+     */
+    static double boundFactor(int d) {
+        return 2 * (4.0 * d + 8) * 0x1p-53;
+    }
+
+    /** What runs for one query row i, given its dot products with the points j of the other set at dots[o + j]. */
+    private interface RowTask {
+        int run(int i, double[] dots, int o);
+    }
+
+    /** Query rows in blocks: one GEMM of the block against all of y, then the row tasks; returns the sum of their results. */
+    private static long forBlocks(double[] q, int nq, double[] y, int ny, int d, RowTask task) {
+        int rows = Math.max(1, Math.min(256, (1 << 21) / ny)); // a block's products stay within 16 MB
+        int blocks = (nq + rows - 1) / rows;
+        BLAS blas = CpuBlas.get().blas();
+        return IntStream.range(0, blocks).parallel().mapToLong(b -> {
+            int from = b * rows, count = Math.min(rows, nq - from);
+            double[] dots = new double[count * ny];
+            // row-major dots [count, ny] = q_block y^T, i.e. column-major dots^T = y q_block^T
+            blas.dgemm("T", "N", ny, count, d, 1.0, y, 0, d, q, from * d, d, 0.0, dots, 0, ny);
+            long sum = 0;
+            for (int r = 0; r < count; r++) {
+                sum += task.run(from + r, dots, r * ny);
+            }
+            return sum;
+        }).sum();
+    }
+
+    private static double[] squaredNorms(double[] x, int n, int d) {
+        double[] norms = new double[n];
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int c = 0; c < d; c++) {
+                s += x[i * d + c] * x[i * d + c];
+            }
+            norms[i] = s;
         }
-        return s;
+        return norms;
+    }
+
+    /** Keeps the k smallest values seen in {@code best} (ascending, padded with +Inf). */
+    private static void insert(double[] best, double v) {
+        int p = best.length - 1;
+        if (!(v < best[p])) {
+            return;
+        }
+        while (p > 0 && best[p - 1] > v) {
+            best[p] = best[p - 1];
+            p--;
+        }
+        best[p] = v;
+    }
+
+    /**
+     * |a_i - b_j|^2 from the differences (no |a|^2 + |b|^2 - 2 a.b cancellation), summed in four
+     * interleaved partial sums (independent chains the CPU can overlap) added in a fixed order.
+     */
+    static double squaredDistance(double[] a, int i, double[] b, int j, int d) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int ai = i * d, bj = j * d, c = 0;
+        for (; c + 3 < d; c += 4) {
+            double d0 = a[ai + c] - b[bj + c], d1 = a[ai + c + 1] - b[bj + c + 1];
+            double d2 = a[ai + c + 2] - b[bj + c + 2], d3 = a[ai + c + 3] - b[bj + c + 3];
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; c < d; c++) {
+            double diff = a[ai + c] - b[bj + c];
+            s0 += diff * diff;
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     private static double[] toDouble(float[] v) {

@@ -1,9 +1,11 @@
 package jgan.metrics;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
@@ -116,6 +118,89 @@ class PrecisionRecallTest {
         }
         PrecisionRecall.Result rn = PrecisionRecall.compute(real, n, narrow, n, d);
         assertTrue(rn.precision() > r.precision() && rn.recall() < r.recall(), "narrow: " + rn + " vs " + r);
+    }
+
+    /** The brute-force search the screened one must reproduce exactly: every pair's exact distance. */
+    static double[] bruteForceRadii(double[] x, int n, int d, int k) {
+        double[] radii = new double[n];
+        for (int i = 0; i < n; i++) {
+            double[] all = new double[n - 1];
+            for (int j = 0, t = 0; j < n; j++) {
+                if (j != i) {
+                    all[t++] = PrecisionRecall.squaredDistance(x, i, x, j, d);
+                }
+            }
+            Arrays.sort(all);
+            radii[i] = all[k - 1];
+        }
+        return radii;
+    }
+
+    static long bruteForceCovered(double[] q, int nq, double[] x, double[] radii, int nx, int d) {
+        long count = 0;
+        for (int i = 0; i < nq; i++) {
+            for (int j = 0; j < nx; j++) {
+                if (PrecisionRecall.squaredDistance(q, i, x, j, d) <= radii[j]) {
+                    count++;
+                    break;
+                }
+            }
+        }
+        return count;
+    }
+
+    static double[] toDouble(float[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = v[i];
+        }
+        return out;
+    }
+
+    /**
+     * The GEMM-screened search gives exactly the brute-force radii and counts: Gaussian points,
+     * integer points (many exact ties and duplicates: distances on a ball's edge), points far from
+     * the origin with ties (|a|^2 + |b|^2 - 2 a.b cancels badly there: only the rounding bound keeps
+     * the ties right), one dimension, and more points than a GEMM block of rows.
+     */
+    @Test
+    void screenedSearchEqualsBruteForce() {
+        SplittableRandom rnd = new SplittableRandom(6);
+        float[][] sets = new float[8][];
+        int[] ns = {300, 250, 200, 220, 150, 150, 600, 40};
+        int[] ds = {7, 7, 3, 3, 3, 3, 1, 40};
+        sets[0] = cluster(rnd, ns[0], ds[0], 0, 1);
+        sets[1] = cluster(rnd, ns[1], ds[1], 0.3, 1.2);
+        for (int s = 2; s < 4; s++) {
+            sets[s] = new float[ns[s] * ds[s]];
+            for (int i = 0; i < sets[s].length; i++) {
+                sets[s][i] = rnd.nextInt(3);
+            }
+        }
+        // Far from the origin in one coordinate, tenths in the others: distances repeat exactly (ties on
+        // the balls' edges) while |a|^2 + |b|^2 - 2 a.b (~1.6e13) is off by ~1e-3 (a tenth squared is 1e-2).
+        for (int s = 4; s < 6; s++) {
+            sets[s] = new float[ns[s] * ds[s]];
+            for (int i = 0; i < sets[s].length; i++) {
+                sets[s][i] = i % ds[s] == 0 ? 4e6f + rnd.nextInt(3) : 0.1f * rnd.nextInt(4);
+            }
+        }
+        sets[6] = cluster(rnd, ns[6], ds[6], 0, 1);
+        sets[7] = cluster(rnd, ns[7], ds[7], 0, 1);
+        for (int p = 0; p < 8; p += 2) {
+            int d = ds[p];
+            double[] a = toDouble(sets[p]), b = toDouble(sets[p + (p == 6 ? 0 : 1)]);
+            int na = ns[p], nb = ns[p + (p == 6 ? 0 : 1)];
+            for (int k : new int[] {1, 3, 5}) {
+                String what = "set pair " + p + ", d = " + d + ", k = " + k;
+                double[] ra = PrecisionRecall.kthNeighbourSquared(a, na, d, k);
+                double[] rb = PrecisionRecall.kthNeighbourSquared(b, nb, d, k);
+                assertArrayEquals(bruteForceRadii(a, na, d, k), ra, 0, what + ": radii");
+                assertArrayEquals(bruteForceRadii(b, nb, d, k), rb, 0, what + ": radii");
+                assertEquals(bruteForceCovered(b, nb, a, ra, na, d), PrecisionRecall.covered(b, nb, a, ra, na, d), what);
+                assertEquals(bruteForceCovered(a, na, b, rb, nb, d), PrecisionRecall.covered(a, na, b, rb, nb, d), what);
+            }
+        }
     }
 
     @Test
