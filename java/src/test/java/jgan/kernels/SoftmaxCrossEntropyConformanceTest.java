@@ -31,9 +31,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SoftmaxCrossEntropyConformanceTest {
     /**
      * [N, K]: one class, odd class counts below and above a warp, the classifier's 10 classes,
-     * one row of 1000 classes, and 9000 rows (more than 1024 blocks of 8 rows: the grid strides).
+     * three rows of 1000 classes, and 8300 rows (more than 1024 blocks of 8 rows: the grid strides).
      */
-    static final int[][] SHAPES = {{1, 1}, {7, 1}, {5, 17}, {33, 10}, {1000, 10}, {129, 33}, {3, 1000}, {9000, 3}};
+    static final int[][] SHAPES = {{1, 1}, {7, 1}, {5, 17}, {33, 10}, {1000, 10}, {129, 33}, {3, 1000}, {8300, 3}};
 
     static Stream<Arguments> cases() {
         return TestDevices.all().flatMap(d -> Arrays.stream(SHAPES).map(s -> Arguments.of(d, s[0], s[1])));
@@ -95,14 +95,16 @@ class SoftmaxCrossEntropyConformanceTest {
         int[] y = labels(r, rows, classes);
         Out a = check(dev, z, rows, classes, y, Reduction.MEAN);
         assertEquals(0, a.flag(), "no label is out of range");
-        check(dev, z, rows, classes, y, Reduction.SUM.times(-0.5f));
         // Deterministic: a second launch gives the same bits.
         Out b = run(dev, z, rows, classes, y, Reduction.MEAN, true);
         assertEquals(Float.floatToRawIntBits(a.loss()), Float.floatToRawIntBits(b.loss()), "same loss bits on a second run");
         assertArrayEquals(a.grad(), b.grad(), "same gradient on a second run");
-        // Loss only: the same loss without a gradient buffer.
-        Out c = run(dev, z, rows, classes, y, Reduction.MEAN, false);
-        assertEquals(Float.floatToRawIntBits(a.loss()), Float.floatToRawIntBits(c.loss()), "the loss does not depend on grad");
+        if (rows < 5000) { // the largest grid only twice: under the sanitizer it takes seconds a launch
+            check(dev, z, rows, classes, y, Reduction.SUM.times(-0.5f));
+            // Loss only: the same loss without a gradient buffer.
+            Out c = run(dev, z, rows, classes, y, Reduction.MEAN, false);
+            assertEquals(Float.floatToRawIntBits(a.loss()), Float.floatToRawIntBits(c.loss()), "the loss does not depend on grad");
+        }
     }
 
     /**
