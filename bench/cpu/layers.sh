@@ -6,7 +6,7 @@
 # WARMUP, and the table gives, per pass, the median over the rounds.
 #
 # Usage: bench/cpu/layers.sh [OUT.txt]
-#   env: THREADS (2), ROUNDS (3), WARMUP (2), REPS (5), PYTHON (a python with torch: /tmp/torchvenv/bin/python)
+#   env: LAYERS (bench/cpu/layers.txt; a file of some of its lines, e.g. only dcgan28), THREADS (2), ROUNDS (3), WARMUP (2), REPS (5), PYTHON (a python with torch: /tmp/torchvenv/bin/python)
 # PyTorch, offline: python3 -m venv /tmp/torchvenv &&
 #   PIP_INDEX_URL=<the first local index of 'pip config list'> /tmp/torchvenv/bin/pip install torch numpy
 set -euo pipefail
@@ -15,7 +15,7 @@ cd "$root"
 out="${1:-/dev/stdout}"
 threads=${THREADS:-2}; rounds=${ROUNDS:-3}; warmup=${WARMUP:-2}; reps=${REPS:-5}
 python=${PYTHON:-/tmp/torchvenv/bin/python}
-layers=bench/cpu/layers.txt
+layers=${LAYERS:-bench/cpu/layers.txt}
 NVCC=${NVCC:-none} mvn -B -q test-compile >/dev/null
 cp="$(cd java && mvn -B -q dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)"
 raw="$(mktemp)"
