@@ -201,7 +201,7 @@ final class CpuConv {
             int m0 = t * block, m1 = Math.min(m, m0 + block), nm = m1 - m0;
             im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, m0, m1);
             blas.sgemm("T", "N", k, nm, rsc, 1f, fs, 0, rsc, col, m0 * rsc, rsc, 0f, ys, m0 * k, k);
-            epilogue(ys, bs, yw, yo, m0 * k, m1 * k, k, act, slope);
+            epilogue(ys, bs, yw, yo, m0 * k, m1 * k, k, act, slope, partials != null);
             if (partials != null) {
                 bnPartials(ys, k, m0, m1, partials, sums[t]);
             }
@@ -210,11 +210,25 @@ final class CpuConv {
 
     /**
      * fprop's epilogue over elements [from, to) of ys (rows of k): v = ys + bias; ys = v (post-bias,
-     * pre-activation: what BN normalises); y = act(v). One loop per activation, so that the JIT
-     * compiles each without the switch.
+     * pre-activation: what BN normalises; kept only when {@code keep}, for the statistics
+     * partials); y = act(v). One loop per activation, so that the JIT compiles each without the
+     * switch.
      */
-    private static void epilogue(float[] ys, float[] bs, int[] yw, int yo, int from, int to, int k, int act, float slope) {
-        if (act == 0) {
+    private static void epilogue(float[] ys, float[] bs, int[] yw, int yo, int from, int to, int k, int act, float slope, boolean keep) {
+        if (act == 0 && !keep) {
+            for (int i = from; i < to; i += k) {
+                for (int j = 0; j < k; j++) {
+                    yw[yo + i + j] = bits(ys[i + j] + bs[j]);
+                }
+            }
+        } else if (act == 2 && !keep) {
+            for (int i = from; i < to; i += k) {
+                for (int j = 0; j < k; j++) {
+                    float v = ys[i + j] + bs[j];
+                    yw[yo + i + j] = bits(v < 0f ? slope * v : v);
+                }
+            }
+        } else if (act == 0) {
             for (int i = from; i < to; i += k) {
                 for (int j = 0; j < k; j++) {
                     float v = ys[i + j] + bs[j];
