@@ -54,7 +54,7 @@ run_one() { # peer model steps -> one line "peer model batch threads ms..."
   case $who in
     torch) "$python" bench/peers/torch_step.py --model "$model" --threads "$threads" --warmup "$warmup" --steps "$n" ;;
     djl) PYTORCH_VERSION=2.7.1 PYTORCH_FLAVOR=cpu java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" \
-           -Dai.djl.pytorch.num_interop_threads=1 -cp "$djlcp" jganpeer.DjlStep "$model" 64 "$warmup" "$n" 2>/dev/null | grep '^djl ' ;;
+           -Dai.djl.pytorch.num_interop_threads=1 -cp "$djlcp" jganpeer.DjlStep "$model" 64 "$warmup" "$n" 2> >(grep '^djl:' >&2) | grep '^djl ' ;;
     jgan) JGAN_JAVA_OPTS="${JGAN_JAVA_OPTS:-} -Djgan.cpu.threads=$threads" ./jgan bench --device cpu --model dcgan --image-size $size \
             --channels $ch --batch 64 --warmup "$warmup" --steps "$n" ${JGAN_BENCH_ARGS:-} \
             | sed -nE "s/^step_ms:(.*)/jgan $model 64 $threads\1/p" ;;

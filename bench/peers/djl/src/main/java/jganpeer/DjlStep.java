@@ -177,6 +177,52 @@ public final class DjlStep {
         }
     }
 
+    /**
+     * The sub-pixel replacement against the definition of a transposed convolution (each input
+     * pixel scatters its kernel: y[co, 2i - 1 + kh, 2j - 1 + kw] += x[ci, i, j] w[ci, co, kh, kw]),
+     * in plain Java loops, on a small random case; throws when they differ.
+     */
+    static void check(NDManager m) {
+        int n = 2, ci = 3, co = 2, h = 3, w = 4;
+        java.util.Random r = new java.util.Random(7);
+        float[] x = new float[n * ci * h * w], wt = new float[ci * co * 16];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        for (int i = 0; i < wt.length; i++) {
+            wt[i] = (float) r.nextGaussian();
+        }
+        double[] ref = new double[n * co * 2 * h * 2 * w];
+        for (int b = 0; b < n; b++) {
+            for (int c = 0; c < ci; c++) {
+                for (int i = 0; i < h; i++) {
+                    for (int j = 0; j < w; j++) {
+                        for (int o = 0; o < co; o++) {
+                            for (int kh = 0; kh < 4; kh++) {
+                                for (int kw = 0; kw < 4; kw++) {
+                                    int oh = 2 * i - 1 + kh, ow = 2 * j - 1 + kw;
+                                    if (oh >= 0 && oh < 2 * h && ow >= 0 && ow < 2 * w) {
+                                        ref[((b * co + o) * 2 * h + oh) * 2 * w + ow] += x[((b * ci + c) * h + i) * w + j]
+                                                * wt[((c * co + o) * 4 + kh) * 4 + kw];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        float[] got = convT4s2p1(m.create(x, new Shape(n, ci, h, w)), m.create(wt, new Shape(ci, co, 4, 4)), null).toFloatArray();
+        double worst = 0;
+        for (int i = 0; i < ref.length; i++) {
+            worst = Math.max(worst, Math.abs(got[i] - ref[i]));
+        }
+        if (got.length != ref.length || worst > 1e-4) {
+            throw new IllegalStateException("sub-pixel transposed convolution differs from the definition: max |diff| " + worst);
+        }
+        System.err.println("djl: sub-pixel ConvTranspose2d k4 s2 p1 matches the definition (max |diff| " + worst + ")");
+    }
+
     public static void main(String[] args) {
         String model = args.length > 0 ? args[0] : "dcgan28";
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 64, warmup = args.length > 2 ? Integer.parseInt(args[2]) : 10,
@@ -188,6 +234,7 @@ public final class DjlStep {
         Engine engine = Engine.getEngine("PyTorch");
         try (NDManager base = NDManager.newBaseManager()) {
             engine.setRandomSeed(0);
+            check(base);
             DjlStep m = new DjlStep(base, big);
             Optimizer og = Optimizer.adam().optLearningRateTracker(Tracker.fixed(2e-4f)).optBeta1(0.5f).optBeta2(0.999f).build();
             Optimizer od = Optimizer.adam().optLearningRateTracker(Tracker.fixed(2e-4f)).optBeta1(0.5f).optBeta2(0.999f).build();
