@@ -10,7 +10,7 @@
 # gets a column of its times and the ratio new/baseline: a before/after comparison in one run.
 #
 # Usage: bench/cpu/layers.sh [OUT.txt]
-#   env: BASELINE (a git revision, see above), LAYERS (bench/cpu/layers.txt; a file of some of its lines, e.g. only dcgan28), THREADS (2), ROUNDS (3), WARMUP (20: fewer measures the JIT compiling jgan's loops, see bench/results/2026-11-30-dcgan28-layers-before-after-cpu.txt), REPS (10), PYTHON (a python with torch: /tmp/torchvenv/bin/python)
+#   env: BASELINE (a git revision, see above), LAYERS (bench/cpu/layers.txt; a file of some of its lines, e.g. only dcgan28), THREADS (2), ROUNDS (3), WARMUP (20: fewer measures the JIT compiling jgan's loops, see bench/results/2026-11-30-dcgan28-layers-before-after-cpu.txt), REPS (10), PYTHON (a python with torch; default: bench/peers/torch_venv.sh, which creates /tmp/torchvenv offline when missing)
 # PyTorch, offline: python3 -m venv /tmp/torchvenv &&
 #   PIP_INDEX_URL=<the first local index of 'pip config list'> /tmp/torchvenv/bin/pip install torch numpy
 set -euo pipefail
@@ -18,7 +18,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 out="${1:-/dev/stdout}"
 threads=${THREADS:-2}; rounds=${ROUNDS:-3}; warmup=${WARMUP:-20}; reps=${REPS:-10}
-python=${PYTHON:-/tmp/torchvenv/bin/python}
+python=${PYTHON:-$(bench/peers/torch_venv.sh)}
 layers=${LAYERS:-bench/cpu/layers.txt}
 NVCC=${NVCC:-none} mvn -B -q test-compile >/dev/null
 cp="$(cd java && mvn -B -q dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)"
