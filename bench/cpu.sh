@@ -15,7 +15,9 @@
 #
 # Usage: bench/cpu.sh [OUT.txt]
 #   env: MODELS ("dcgan28 dcgan64"), PEERS ("jgan torch djl"), THREADS (2), ROUNDS (3), WARMUP (10),
-#        STEPS (20; dcgan64 runs STEPS64, default 8, as its step is ~10x longer), TORCH_VENV (/tmp/torchvenv)
+#        STEPS (20; dcgan64 runs STEPS64, default 8, as its step is ~10x longer), TORCH_VENV (/tmp/torchvenv),
+#        WITH_LAYERS (0; 1 appends bench/cpu/layers.sh's per-layer table: jgan's conv / convT / BN passes
+#        against PyTorch's, where the step's time goes, until jgan bench gives its own breakdown)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -99,3 +101,10 @@ for model in dict.fromkeys(m for m, _ in t):
         if a in med and b in med:
             print(f"{a}/{b} (medians): {med[a] / med[b]:.2f}")
 PY
+if [ "${WITH_LAYERS:-0}" = 1 ] && [ "$out" != /dev/stdout ]; then
+  echo "cpu.sh: per-layer table (bench/cpu/layers.sh)" >&2
+  { echo; echo "# ---------------------------------------------------------------- per layer: bench/cpu/layers.sh"; } >> "$out"
+  PYTHON="${python:-}" THREADS=$threads bench/cpu/layers.sh >> "$out"
+elif [ "${WITH_LAYERS:-0}" = 1 ]; then
+  PYTHON="${python:-}" THREADS=$threads bench/cpu/layers.sh
+fi
