@@ -44,8 +44,7 @@ final class BenchCommand implements Callable<Integer> {
         PrintStream out = Main.out();
         int steps = NetworkOptions.count("--steps", this.steps, 1);
         int warmup = NetworkOptions.count("--warmup", this.warmup, 1);
-        TrainConfig config = network.config("ring8", TrainConfig.defaults("ring8").steps(), TrainConfig.defaults("ring8").logEvery(),
-                TrainConfig.defaults("ring8").checkpointEvery());
+        TrainConfig config = network.config("ring8", null, null, null);
         try (Device d = DeviceChoice.open(device)) {
             TrainCommand.checkMemory(d, config);
             out.printf(Locale.ROOT, "jgan bench: fused step, %s, %s loss, batch %d, width %d, depth %d/%d, on %s%n", config.data(),

@@ -115,7 +115,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         Path run = RunFolder.checkedPath(this.out, "--out");
         // Everything is validated before any file is touched: options, the folder, the device, the networks.
-        TrainConfig config = network.config(null, steps, logEvery, checkpointEvery);
+        TrainConfig config = network.config(null, given("--steps") ? steps : null, given("--log-every") ? logEvery : null,
+                given("--checkpoint-every") ? checkpointEvery : null);
         checkNewRunFolder(run, force);
         try (Device device = DeviceChoice.open(this.device)) {
             checkMemory(device, config);
