@@ -79,6 +79,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints, 0: only at the end (default: ${DEFAULT-VALUE}).")
     Long checkpointEvery;
 
+    @Option(names = "--init-from", paramLabel = "FILE", description = "Start G or D (whichever it matches) from a .safetensors state_dict (jgan export, or PyTorch's).")
+    Path initFrom;
+
     @Mixin
     NetworkOptions network;
 
@@ -100,7 +103,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--force starts a new run; --resume continues one: give one of them");
             }
             List<String> settings = new ArrayList<>(network.givenOptions());
-            for (String o : List.of("--log-every", "--checkpoint-every")) {
+            for (String o : List.of("--log-every", "--checkpoint-every", "--init-from")) {
                 if (given(o)) {
                     settings.add(o);
                 }
@@ -121,6 +124,7 @@ final class TrainCommand implements Callable<Integer> {
         try (Device device = DeviceChoice.open(this.device)) {
             checkMemory(device, config);
             try (AdversarialStep step = new AdversarialStep(device, config, true)) {
+                String init = initFrom == null ? null : jgan.gan.InitFrom.apply(initFrom, step.generator(), step.discriminator());
                 boolean created = !Files.exists(run);
                 try {
                     Files.createDirectories(run);
@@ -136,6 +140,9 @@ final class TrainCommand implements Callable<Integer> {
                     AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
                     started = true;
                     header(out, config, step, device);
+                    if (init != null) {
+                        out.println(init);
+                    }
                     return train(step, run, 0, new LogHistory(List.of(), 0), 0, false, out);
                 } finally {
                     if (!started && created) {
