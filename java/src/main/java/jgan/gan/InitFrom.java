@@ -39,6 +39,44 @@ public final class InitFrom {
      * @throws jgan.io.FileError        when the file cannot be read
      */
     public static String apply(Path file, Sequential g, Sequential d) {
+        return apply(List.of(file), g, d);
+    }
+
+    /**
+     * Loads each file into the network it matches (e.g. a PyTorch-trained G and D), after all of
+     * them are read and checked: nothing is changed when one is refused.
+     *
+     * @return one line per file (see {@link #apply(Path, Sequential, Sequential)})
+     * @throws IllegalArgumentException as {@link #apply(Path, Sequential, Sequential)}, or when two
+     *                                  files match the same network
+     */
+    public static String apply(List<Path> files, Sequential g, Sequential d) {
+        List<Match> matches = new ArrayList<>();
+        for (Path f : files) {
+            Match m = match(f, g, d);
+            for (Match earlier : matches) {
+                if (earlier.into == m.into) {
+                    throw new IllegalArgumentException("--init-from " + earlier.file + " and " + f + " both hold " + m.name
+                            + "'s tensors: give one file per network");
+                }
+            }
+            matches.add(m);
+        }
+        List<String> lines = new ArrayList<>();
+        for (Match m : matches) {
+            m.into.loadStateDict(m.state);
+            m.into.setTrainingForwards(0); // the new run's own count (see the class comment)
+            long values = m.state.values().stream().mapToLong(HostTensor::numel).sum();
+            lines.add(String.format(java.util.Locale.ROOT, "--init-from %s: %s's %d tensors (%,d values)", m.file, m.name, m.state.size(),
+                    values));
+        }
+        return String.join("\n", lines);
+    }
+
+    private record Match(Path file, LinkedHashMap<String, HostTensor> state, Sequential into, String name) {
+    }
+
+    private static Match match(Path file, Sequential g, Sequential d) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("--init-from " + file + ": " + (Files.isDirectory(file) ? "a folder, not a safetensors file"
                     : "no such file"));
@@ -71,10 +109,7 @@ public final class InitFrom {
                 }
             }
         }
-        into.loadStateDict(state);
-        into.setTrainingForwards(0); // the new run's own count (see the class comment)
-        long values = state.values().stream().mapToLong(HostTensor::numel).sum();
-        return String.format(java.util.Locale.ROOT, "--init-from %s: %s's %d tensors (%,d values)", file, name, state.size(), values);
+        return new Match(file, state, into, name);
     }
 
     /**

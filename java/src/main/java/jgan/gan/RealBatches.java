@@ -27,6 +27,11 @@ public interface RealBatches extends AutoCloseable {
      */
     void fill(long index, FloatBuffer dst);
 
+    /** Images in the data set behind the batches (stated in checkpoints, so a resume on changed data is noticed); -1 when there is no data set. */
+    default long images() {
+        return -1;
+    }
+
     /** Floats of one batch. */
     default int floatsPerBatch() {
         return batch() * imageSize() * imageSize() * channels();

@@ -45,6 +45,9 @@ public final class TrainingCheckpoint {
         header.put("stat_steps", s.statSteps());
         if (s.config().images()) {
             header.put("data_batch", s.dataBatch()); // the loader's position: step * n_critic (stated, and checked on reading)
+            if (s.realBatches().images() >= 0) {
+                header.put("data_images", s.realBatches().images()); // the data set's size: a resume on other data is told
+            }
         }
         header.put("elapsed_s", Double.isFinite(elapsedSeconds) && elapsedSeconds > 0 ? elapsedSeconds : 0.0);
         // batch norm's running statistics and PyTorch's num_batches_tracked, for the networks that have them
@@ -82,8 +85,8 @@ public final class TrainingCheckpoint {
 
     private static final String STATS = "stats";
     /** Header counters of later checkpoints (absent in older files): checked when present. */
-    private static final java.util.List<String> OPTIONAL_COUNTERS = java.util.List.of("stat_steps", "data_batch", "g_training_forwards",
-            "d_training_forwards");
+    private static final java.util.List<String> OPTIONAL_COUNTERS = java.util.List.of("stat_steps", "data_batch", "data_images",
+            "g_training_forwards", "d_training_forwards");
     private static final java.util.List<String> COUNTERS = java.util.List.of("step", "latent_offset", "data_offset", "adam_steps_g",
             "adam_steps_d");
 
@@ -219,6 +222,11 @@ public final class TrainingCheckpoint {
             }
         }
         return bad;
+    }
+
+    /** The number of images the run's data set had (image runs), or -1 when the checkpoint does not say. */
+    public static long dataImages(Checkpoint c) {
+        return c.header().get("data_images") instanceof Number n ? n.longValue() : -1;
     }
 
     /** The step a checkpoint was written at. */
