@@ -13,7 +13,8 @@ import jgan.gan.TrainConfig;
 /**
  * The real images of a run, opened from its config before anything is written: Fashion-MNIST's
  * training set (from data_dir, else Debian's folder, installed with apt-get where jgan runs as
- * root: jgan.data.FashionMnist.locate) or a folder of images (jgan.data.ImageFolder: resized and
+ * root: jgan.data.FashionMnist.locate; resized by jgan.data.ImageFolder.resize when the run's
+ * image size or channels are not its 28x28 grey) or a folder of images (jgan.data.ImageFolder: resized and
  * centre-cropped to image_size, composited onto the background, with a report of the files
  * skipped for RUN/data-report.txt).
  */
@@ -36,6 +37,9 @@ final class ImageData {
         if (c.data().equals(TrainConfig.FASHION_MNIST)) {
             Path dir = FashionMnist.locate(c.dataDir().isEmpty() ? null : Path.of(c.dataDir()), err);
             data = FashionMnist.load(dir, true);
+            if (data.height() != c.imageSize() || data.channels() != c.channels()) { // 28x28 grey brought to the run's size, as files are
+                data = ImageFolder.resize(data, c.imageSize(), c.channels());
+            }
         } else {
             int background = Integer.parseInt(c.background().substring(1), 16);
             ImageFolder.Loaded loaded = ImageFolder.load(Path.of(c.dataDir()), c.imageSize(), c.channels(), background);

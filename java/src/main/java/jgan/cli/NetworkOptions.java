@@ -33,7 +33,7 @@ final class NetworkOptions {
     @Option(names = "--data", paramLabel = "DATA", converter = Choices.DataConverter.class, completionCandidates = Choices.DataNames.class,
             description = "What to learn: ${COMPLETION-CANDIDATES} (train: required; bench: default ring8). ring8 and grid25 are 2-D"
                     + " mixtures (model mlp); fashion-mnist and a folder are images (model dcgan, DCGAN's settings: batch 64, latent 100,"
-                    + " Adam 2e-4, beta1 0.5, init normal_002).")
+                    + " Adam 2e-4, beta1 0.5, init normal_002). A folder named like one of the names: give it as ./NAME.")
     String data;
 
     @Option(names = "--model", paramLabel = "NAME", converter = Choices.ModelConverter.class, completionCandidates = Choices.ModelNames.class,
@@ -41,7 +41,8 @@ final class NetworkOptions {
     String model;
 
     @Option(names = "--image-size", paramLabel = "N", description = "Image height = width, images only (default: 28 fashion-mnist,"
-            + " 32 a folder; dcgan: 28 or a power of two 16..256).")
+            + " 32 a folder; dcgan: 28 or a power of two 16..256). Images are resized keeping their aspect and centre-cropped to it"
+            + " (Fashion-MNIST too, from its 28x28).")
     Long imageSize;
 
     @Option(names = "--channels", paramLabel = "1|3", description = "1 grey or 3 RGB, images only (default: 1 fashion-mnist, 3 a folder).")

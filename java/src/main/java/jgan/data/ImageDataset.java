@@ -51,6 +51,22 @@ public final class ImageDataset {
         this.labels = labels;
     }
 
+    /** The most bytes one dataset holds: one Java array. */
+    public static final long MAX_BYTES = Integer.MAX_VALUE - 64;
+
+    /**
+     * Refuses, before any work, a dataset that would not fit in one Java array.
+     *
+     * @throws IllegalArgumentException naming the source, the sizes and what to lower
+     */
+    static void checkFits(String name, long count, int height, int width, int channels) {
+        long bytes = count * height * width * channels;
+        if (bytes > MAX_BYTES) {
+            throw new IllegalArgumentException(name + ": " + count + " images of " + height + "x" + width + "x" + channels + " are " + bytes
+                    + " bytes, more than the " + MAX_BYTES + " one dataset holds in memory: use a smaller image size, 1 channel or fewer images");
+        }
+    }
+
     /**
      * A dataset of copies of the given arrays.
      *

@@ -90,7 +90,8 @@ public final class ImageFolder {
      * @param channels   1 (luma) or 3 (RGB)
      * @param background 0xRRGGBB, the colour transparent pixels are composited onto
      * @return imageSize x imageSize x channels uint8 images (no labels), named after the folder, and the report
-     * @throws IllegalArgumentException on a size or channel count out of range
+     * @throws IllegalArgumentException on a size or channel count out of range, or more image files than one dataset holds
+     *                                  ({@link ImageDataset#MAX_BYTES})
      * @throws FileError                when the folder does not exist or cannot be read, holds no image files, or
      *                                  none of them can be read (naming the folder, how many were tried and the
      *                                  first reasons)
@@ -149,6 +150,7 @@ public final class ImageFolder {
             throw new FileError(dir + " holds no image files (." + String.join(", .", sorted(EXTENSIONS))
                     + ", any case, searched recursively, hidden files skipped)" + (ignored[0] > 0 ? "; " + ignored[0] + " other files" : ""), null);
         }
+        ImageDataset.checkFits(n + " image files in " + dir, n, imageSize, imageSize, channels);
         byte[][] out = new byte[n][];
         String[] why = new String[n];
         IntStream.range(0, n).parallel().forEach(i -> {
@@ -200,6 +202,46 @@ public final class ImageFolder {
         int tried = n + skipped.size(); // the files found + those that could not even be listed
         String report = report(dir, imageSize, channels, background, tried, ok, bad, ignored[0]);
         return new Loaded(data, List.copyOf(files), tried, List.copyOf(bad), ignored[0], report);
+    }
+
+    /**
+     * A dataset brought to {@code imageSize x imageSize x channels} the way {@link #load} brings a file there
+     * (shorter side to size, centre crop, bicubic / area-averaged; grey to RGB by copying, RGB to grey by BT.601
+     * luma), e.g. Fashion-MNIST's 28x28 grey for a DCGAN of 32 or 64. Labels are kept. The same dataset when it
+     * already has that shape.
+     *
+     * @throws IllegalArgumentException on a size out of 1..4096, channels other than 1 or 3, or a result over {@link ImageDataset#MAX_BYTES}
+     */
+    public static ImageDataset resize(ImageDataset data, int imageSize, int channels) {
+        if (imageSize < 1 || imageSize > 4096) {
+            throw new IllegalArgumentException("image size must be 1..4096 pixels, got " + imageSize);
+        }
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), got " + channels);
+        }
+        if (data.height() == imageSize && data.width() == imageSize && data.channels() == channels) {
+            return data;
+        }
+        ImageDataset.checkFits(data.name(), data.count(), imageSize, imageSize, channels);
+        int h = data.height();
+        int w = data.width();
+        int c = data.channels();
+        int in = data.imageSize();
+        int out = imageSize * imageSize * channels;
+        byte[] src = data.rawPixels();
+        byte[] dst = new byte[data.count() * out];
+        IntStream.range(0, data.count()).parallel().forEach(i -> {
+            int[] rgb = new int[h * w];
+            for (int p = 0; p < h * w; p++) {
+                int o = i * in + p * c;
+                rgb[p] = c == 1 ? (src[o] & 0xFF) * 0x010101 : (src[o] & 0xFF) << 16 | (src[o + 1] & 0xFF) << 8 | (src[o + 2] & 0xFF);
+            }
+            BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            img.setRGB(0, 0, w, h, rgb, 0, w);
+            System.arraycopy(convert(img, imageSize, channels, WHITE), 0, dst, i * out, out);
+        });
+        return new ImageDataset(data.name() + " at " + imageSize + "x" + imageSize + "x" + channels, dst, data.count(), imageSize, imageSize,
+                channels, data.labels());
     }
 
     private static String report(Path dir, int size, int channels, int background, int tried, int ok, List<Skipped> bad, int ignored) {

@@ -102,10 +102,6 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
             if (channels != 1 && channels != 3) {
                 throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), got " + channels);
             }
-            if (data.equals(FASHION_MNIST) && (imageSize != 28 || channels != 1)) {
-                throw new IllegalArgumentException("fashion-mnist images are 28x28 grey: use --image-size 28 --channels 1 (got "
-                        + imageSize + " and " + channels + ")");
-            }
             positive("g_width", gWidth);
             positive("d_width", dWidth);
             if (data.equals(FOLDER) && dataDir.isEmpty()) {

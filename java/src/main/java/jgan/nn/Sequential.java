@@ -366,6 +366,8 @@ public final class Sequential implements AutoCloseable {
      * and num_batches_tracked (I64 scalar, the network's training-forward count). A dense layer
      * next to a flatten or before an unflatten is permuted to PyTorch's (c, h, w) order.
      * Reads the device.
+     *
+     * @throws IllegalStateException for a network with a reshape other than flatten/unflatten (no PyTorch module matches it)
      */
     public LinkedHashMap<String, HostTensor> stateDict() {
         return TorchState.export(this);
@@ -482,12 +484,26 @@ public final class Sequential implements AutoCloseable {
             return h;
         }
 
+        /** Layer i's output of the last forward (for tests: finite differences check which side of a kink they are on). */
+        Tensor layerOutput(int i) {
+            return outputs[i];
+        }
+
         /** The last forward's output. */
         public Tensor output() {
             return outputs[outputs.length - 1];
         }
 
-        /** Same as {@link #backward(Tensor, boolean, boolean)}: the MLP-era name. */
+        /**
+         * Back from {@code dy} (the gradient at the output, any shape of batch * outFeatures()
+         * elements) through the last forward, which must have been a training forward when the
+         * network has batch norm: adds parameter gradients when {@code paramGrads}; returns the
+         * gradient at the input [batch, ...inShape()] when {@code inputGrad} (it belongs to this
+         * pass), else null.
+         *
+         * @throws IllegalStateException before any forward, or after an eval forward of a network with batch norm
+         * @throws IllegalArgumentException when dy has the wrong number of elements
+         */
         public Tensor backward(Tensor dy, boolean paramGrads, boolean inputGrad) {
             if (input == null) {
                 throw new IllegalStateException("backward before forward");

@@ -152,6 +152,13 @@ class ImageTrainTest extends CliTestBase {
         Checkpoint c = Checkpoint.read(run.resolve("checkpoint.bin"));
         assertEquals(3L, c.header().get("data_batch"));
         assertEquals(data.toAbsolutePath().normalize().toString(), Json.parseObject(Files.readString(run.resolve("config.json"))).get("data_dir"));
+        // resized for a DCGAN of 16, RGB
+        Path small = dir.resolve("fm16");
+        assertEquals(0, jgan("train", "--data", "fashion-mnist", "--data-dir", data.toString(), "--out", small.toString(), "--device", "cpu",
+                "--image-size", "16", "--channels", "3", "--g-width", "2", "--d-width", "2", "--latent", "4", "--batch", "4", "--steps", "1"),
+                err());
+        assertTrue(out().contains("fashion-mnist (60,000 images 16x16x3)"), out());
+        assertPng(small.resolve("grid.png"));
     }
 
     @Test
@@ -173,8 +180,8 @@ class ImageTrainTest extends CliTestBase {
         assertTrue(err().contains("sizes that work"), err());
         assertEquals(2, jgan("train", "--data", data.toString(), "--out", run, "--data-dir", data.toString()));
         assertTrue(err().contains("remove --data-dir"), err());
-        assertEquals(2, jgan("train", "--data", "fashion-mnist", "--out", run, "--channels", "3"));
-        assertTrue(err().contains("28x28 grey"), err());
+        assertEquals(2, jgan("train", "--data", "fashion-mnist", "--out", run, "--channels", "2"));
+        assertTrue(err().contains("1 (grey) or 3 (RGB)"), err());
         assertEquals(2, jgan("train", "--data", data.toString(), "--out", run, "--model", "mlp"));
         assertTrue(err().contains("--model dcgan or mlp-conv"), err());
         assertEquals(2, jgan("train", "--data", data.toString(), "--out", run, "--model", "mlp-conv", "--activation", "tanh"));

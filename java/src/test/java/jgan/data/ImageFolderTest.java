@@ -192,11 +192,36 @@ class ImageFolderTest {
         save(filled(S, S, BufferedImage.TYPE_INT_RGB, new Color(200, 50, 10)), "png", "rgb.png");
         save(grey(S, S, 100), "png", "grey.png");
         save(filled(S, S, BufferedImage.TYPE_INT_ARGB, new Color(0, 0, 0, 0)), "png", "clear.png");
+        BufferedImage deep = new BufferedImage(S, S, BufferedImage.TYPE_USHORT_GRAY); // 16-bit grey
+        for (int y = 0; y < S; y++) {
+            for (int x = 0; x < S; x++) {
+                deep.getRaster().setSample(x, y, 0, 100 * 257);
+            }
+        }
+        save(deep, "png", "grey16.png");
+        java.awt.image.ComponentColorModel ga = new java.awt.image.ComponentColorModel(java.awt.color.ColorSpace.getInstance(
+                java.awt.color.ColorSpace.CS_GRAY), true, false, java.awt.Transparency.TRANSLUCENT, java.awt.image.DataBuffer.TYPE_BYTE);
+        BufferedImage greyAlpha = new BufferedImage(ga, ga.createCompatibleWritableRaster(S, S), false, null);
+        for (int y = 0; y < S; y++) {
+            for (int x = 0; x < S; x++) {
+                greyAlpha.getRaster().setSample(x, y, 0, 100);
+                greyAlpha.getRaster().setSample(x, y, 1, 128);
+            }
+        }
+        save(greyAlpha, "png", "grey-alpha.png");
         ImageFolder.Loaded l = ImageFolder.load(dir, S, 1, 0x204060);
         assertEquals(1, l.dataset().channels());
+        assertAll(imageOf(l, "grey16.png"), 1, 100);
+        int bgLuma = (299 * 0x20 + 587 * 0x40 + 114 * 0x60 + 500) / 1000;
+        int[] over = new int[3];
+        for (int c = 0; c < 3; c++) {
+            over[c] = (128 * 100 + 127 * ((0x204060 >> (16 - 8 * c)) & 0xFF) + 127) / 255; // grey 100 at alpha 128 over the background
+        }
+        assertAll(imageOf(l, "grey-alpha.png"), 1, (299 * over[0] + 587 * over[1] + 114 * over[2] + 500) / 1000);
+        assertTrue(bgLuma != 100);
         assertAll(imageOf(l, "rgb.png"), 1, (299 * 200 + 587 * 50 + 114 * 10 + 500) / 1000); // BT.601 luma = 91
         assertAll(imageOf(l, "grey.png"), 1, 100);
-        assertAll(imageOf(l, "clear.png"), 1, (299 * 0x20 + 587 * 0x40 + 114 * 0x60 + 500) / 1000); // the background's luma
+        assertAll(imageOf(l, "clear.png"), 1, bgLuma); // the background's luma
         ImageFolder.Loaded rgb = ImageFolder.load(dir, S, 3, 0x204060);
         assertAll(imageOf(rgb, "clear.png"), 3, 0x20, 0x40, 0x60);
     }
@@ -260,10 +285,42 @@ class ImageFolderTest {
     }
 
     @Test
+    void resizesADataset() {
+        // 3 grey 4x6 images: image i is uniform 40 * i + 10 except image 2, whose left half is 0 and right half 255
+        int n = 3;
+        byte[] px = new byte[n * 4 * 6];
+        for (int i = 0; i < n; i++) {
+            for (int p = 0; p < 24; p++) {
+                px[i * 24 + p] = (byte) (i == 2 ? (p % 6 < 3 ? 0 : 255) : 40 * i + 10);
+            }
+        }
+        ImageDataset d = ImageDataset.of("grey", px, n, 4, 6, 1, new int[] {7, 8, 9});
+        assertTrue(ImageFolder.resize(d, 4, 1) != d); // 4x6 is not square: cropped
+        ImageDataset same = ImageFolder.resize(d, 4, 1);
+        assertEquals(4, same.width());
+        assertArrayEquals(new int[] {0, 0, 255, 255}, new int[] {same.pixel(2, 0, 0, 0), same.pixel(2, 0, 1, 0), same.pixel(2, 0, 2, 0),
+                same.pixel(2, 0, 3, 0)}); // columns 1..4 of 0 0 0 255 255 255
+        ImageDataset big = ImageFolder.resize(d, 16, 3);
+        assertEquals(16, big.height());
+        assertEquals(16, big.width());
+        assertEquals(3, big.channels());
+        assertArrayEquals(new int[] {7, 8, 9}, big.labels());
+        assertNear(big.image(0), 3, 1, 10, 10, 10);
+        assertNear(big.image(1), 3, 1, 50, 50, 50);
+        assertEquals(0, big.pixel(2, 5, 0, 0)); // far left of the edge stays dark, far right bright
+        assertEquals(255, big.pixel(2, 5, 15, 2));
+        ImageDataset sq = ImageFolder.resize(big, 16, 3);
+        assertTrue(sq == big); // already that shape
+    }
+
+    @Test
     void refusesBadArguments() {
         assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(dir, 0, 3));
         assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(dir, S, 2));
         assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(dir, S, 3, 0x1000000));
+        ImageDataset fifty = ImageDataset.of("fifty dots", new byte[50], 50, 1, 1, 1, null);
+        String m = assertThrows(IllegalArgumentException.class, () -> ImageFolder.resize(fifty, 4096, 3)).getMessage(); // 2.5 GB
+        assertTrue(m.contains("fifty dots") && m.contains("50 images of 4096x4096x3"), m);
     }
 
     @Test

@@ -181,6 +181,22 @@ class LayerForwardTest {
         }
     }
 
+    @ParameterizedTest(name = "[{0}] a pass refuses inputs and gradients of the wrong size, and backward before forward")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void passRefusesMisfits(Target target) {
+        Device dev = target.device();
+        try (Sequential net = Sequential.builder(Shape.of(4, 4, 1)).conv2d(2, 3, 2, 1, true).flatten().dense(3).build(dev);
+             Sequential.Pass pass = net.pass(2); Tensor x = Tensor.zeros(dev, Shape.of(2, 4, 4, 1));
+             Tensor wrong = Tensor.zeros(dev, Shape.of(2, 15)); Tensor dy = Tensor.zeros(dev, Shape.of(2, 3))) {
+            assertThrows(IllegalStateException.class, () -> pass.backward(dy, true, true));
+            assertThrows(IllegalArgumentException.class, () -> pass.forward(wrong));
+            assertEquals(Shape.of(2, 3), pass.forward(x.reshape(Shape.of(2, 16))).shape(), "any shape of the right size is read as NHWC");
+            assertThrows(IllegalArgumentException.class, () -> pass.backward(wrong, true, true));
+            assertEquals(Shape.of(2, 4, 4, 1), pass.backward(dy, true, true).shape());
+            assertThrows(IllegalArgumentException.class, () -> net.pass(0));
+        }
+    }
+
     @Test
     void fusionsChosenAtBuildTime() {
         Sequential.Builder b = Sequential.builder(Shape.of(8, 8, 3)).conv2d(4, 4, 2, 1, false).batchNorm().leakyRelu(0.2f)
