@@ -21,9 +21,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "export", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done (the file is written)", "1:a file could not be read or written",
             "2:bad options, a run folder without a checkpoint, or a damaged file"},
-        description = {"Writes G (or D) of a run as .safetensors with PyTorch's state_dict names and layouts (Conv2d OIHW, ConvTranspose2d"
-                + " [in, out, kh, kw], Linear [out, in], batch norm's running statistics and num_batches_tracked), for"
-                + " load_state_dict(strict=True) of the same module in PyTorch; the run's config goes into the file's metadata."})
+        description = {"G or D of a run as .safetensors with PyTorch's state_dict names and layouts (load_state_dict takes it).",
+            "Conv2d OIHW, ConvTranspose2d [in, out, kh, kw], Linear [out, in], batch norm's running statistics and num_batches_tracked"
+                + " (int64), for load_state_dict(strict=True) of the same module in PyTorch (for dcgan at 64x64: PyTorch's DCGAN"
+                + " example's keys); the run's config goes into the file's metadata."})
 final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

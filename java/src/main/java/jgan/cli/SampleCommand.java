@@ -27,8 +27,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "sample", mixinStandardHelpOptions = true, usageHelpAutoWidth = true, exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done (the file is written)", "1:a file could not be read or written",
             "2:bad options, a run folder without a checkpoint, or a damaged file"},
-        description = {"Images from a trained generator: a PNG grid, or a .npy of float32 NCHW [n, C, H, W] in [-1, 1] (what numpy and"
-                + " PyTorch read). The latent vectors are drawn from --seed (Philox, the same on every device) or read from --z, a .npy of"
+        description = {"Images from a trained generator (a run, or a `jgan export` file): a PNG grid or a .npy of float32 NCHW.",
+            "The .npy holds [n, C, H, W] in [-1, 1] (what numpy and PyTorch read). The latent vectors are drawn from --seed (Philox, the same on every device) or read from --z, a .npy of"
                 + " float32 [n, latent]. Batch norm uses the running statistics unless --sample-bn batch. A mixture run gives points:"
                 + " .npy [n, 2], .png a scatter plot."})
 final class SampleCommand implements Callable<Integer> {
