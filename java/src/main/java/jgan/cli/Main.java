@@ -33,7 +33,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "jgan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpAutoWidth = true,
         description = "GAN training on jgan's own CUDA kernels (or their CPU builds). Run `jgan COMMAND --help` for a command's options.",
-        subcommands = {Main.Info.class, TrainCommand.class, EvalCommand.class, BenchCommand.class, HelpCommand.class})
+        subcommands = {Main.Info.class, TrainCommand.class, EvalCommand.class, BenchCommand.class, ClassifierCommand.class,
+            HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;
