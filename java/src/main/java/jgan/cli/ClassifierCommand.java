@@ -1,5 +1,6 @@
 package jgan.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,11 +70,14 @@ final class ClassifierCommand implements Callable<Integer> {
                 + FashionMnist.DEBIAN_FOLDER + ", installed when missing where jgan runs as root).")
         Path dataDir;
 
+        @Option(names = "--train-images", paramLabel = "N", description = "Train on the first N training images only (default: all 60,000).")
+        Integer trainImages;
+
         @Option(names = "--report-every", paramLabel = "N", defaultValue = "200", description = "Steps between progress lines (default: ${DEFAULT-VALUE}).")
         int reportEvery;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             PrintStream o = Main.out();
             Classifier.Settings settings = new Classifier.Settings(epochs, batch, lr, seed);
             if (reportEvery < 1) {
@@ -83,8 +87,19 @@ final class ClassifierCommand implements Callable<Integer> {
             if (Files.isDirectory(file)) {
                 throw new IllegalArgumentException("--out " + file + " is a folder; give a .safetensors file name");
             }
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent); // before the minutes of training, not after
+            }
             Path dir = FashionMnist.locate(dataDir, Main.err());
             ImageDataset train = FashionMnist.load(dir, true);
+            if (trainImages != null) {
+                if (trainImages < batch || trainImages > train.count()) {
+                    throw new IllegalArgumentException("--train-images must be between --batch (" + batch + ") and " + train.count() + ", got "
+                            + trainImages);
+                }
+                train = train.head(trainImages);
+            }
             ImageDataset test = FashionMnist.load(dir, false);
             try (Device d = DeviceChoice.open(device)) {
                 o.printf(Locale.ROOT, "training the classifier (%s) on %s: %d epochs, batch %d, lr %s, seed %d, on %s%n", Classifier.ARCHITECTURE,
@@ -102,7 +117,7 @@ final class ClassifierCommand implements Callable<Integer> {
                     c.putMetadata("test_accuracy", String.format(Locale.ROOT, "%.4f", acc));
                     c.putMetadata("test_set", test.name() + ", " + test.count() + " images");
                     c.putMetadata("command", "jgan classifier train --epochs " + epochs + " --seed " + seed + " --batch " + batch + " --lr " + lr
-                            + " --device " + device);
+                            + " --device " + device + (trainImages == null ? "" : " --train-images " + trainImages));
                     c.putMetadata("jgan_version", Main.version());
                     c.save(file);
                     o.println("wrote " + file);

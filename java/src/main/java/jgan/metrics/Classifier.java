@@ -35,15 +35,17 @@ import jgan.tensor.Tensor;
  * PyTorch's NCHW [N, 1, 28, 28]). As a PyTorch {@code nn.Sequential} held as {@code self.main}:
  * <pre>
  *   main.0  Conv2d(1, 32, 4, stride 2, padding 1, bias=False)   28x28x1  -> 14x14x32
- *   main.1  BatchNorm2d(32)      main.2 LeakyReLU(0.2)
+ *   main.1  BatchNorm2d(32)      main.2  LeakyReLU(0.2)
  *   main.3  Conv2d(32, 64, 4, stride 2, padding 1, bias=False)  14x14x32 -> 7x7x64
- *   main.4  BatchNorm2d(64)      main.5 LeakyReLU(0.2)
- *   main.6  Flatten()            (PyTorch's (c, h, w) order in the saved weights)
- *   main.7  Linear(3136, 128, bias=False)
- *   main.8  BatchNorm1d(128)     main.9 LeakyReLU(0.2)         -> the 128 features
- *   main.10 Linear(128, 10)                                    -> logits of the 10 classes
+ *   main.4  BatchNorm2d(64)      main.5  LeakyReLU(0.2)
+ *   main.6  Conv2d(64, 64, 3, stride 2, padding 1, bias=False)  7x7x64   -> 4x4x64
+ *   main.7  BatchNorm2d(64)      main.8  LeakyReLU(0.2)
+ *   main.9  Flatten()            (PyTorch's (c, h, w) order in the saved weights)
+ *   main.10 Linear(1024, 128, bias=False)
+ *   main.11 BatchNorm1d(128)     main.12 LeakyReLU(0.2)        -> the 128 features
+ *   main.13 Linear(128, 10)                                    -> logits of the 10 classes
  * </pre>
- * The features are main.9's output with batch norm in eval mode (running statistics): a function
+ * The features are main.12's output with batch norm in eval mode (running statistics): a function
  * of one image alone, whatever the batch. Training: Adam (betas 0.9, 0.999) on PyTorch's
  * {@code F.cross_entropy} (jgan's fused {@link SoftmaxCrossEntropy} kernel), a cosine learning-rate
  * decay, batches from {@link BatchLoader} (shuffled each epoch from the seed); PyTorch's default
@@ -73,8 +75,8 @@ public final class Classifier implements AutoCloseable {
     /** Fashion-MNIST's class names, by label. */
     public static final String[] CLASS_NAMES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
         "Bag", "Ankle boot"};
-    /** The state_dict module index of the last Linear (main.10). */
-    static final int HEAD_INDEX = 10;
+    /** The state_dict module index of the last Linear (main.13). */
+    static final int HEAD_INDEX = 13;
     static final float SLOPE = 0.2f;
     /** Images per forward when computing features and predictions. */
     static final int EVAL_BATCH = 500;
@@ -92,6 +94,7 @@ public final class Classifier implements AutoCloseable {
             t = Sequential.builder(Shape.of(IMAGE_SIZE, IMAGE_SIZE, CHANNELS))
                     .conv2d(32, 4, 2, 1, false).batchNorm().leakyRelu(SLOPE)
                     .conv2d(64, 4, 2, 1, false).batchNorm().leakyRelu(SLOPE)
+                    .conv2d(64, 3, 2, 1, false).batchNorm().leakyRelu(SLOPE)
                     .flatten()
                     .dense(FEATURES, false).batchNorm().leakyRelu(SLOPE)
                     .build(device);
@@ -117,6 +120,9 @@ public final class Classifier implements AutoCloseable {
         c.head.initialize(Init.PYTORCH, seed ^ 0x9E3779B97F4A7C15L);
         c.metadata.put("format", FORMAT);
         c.metadata.put("architecture", ARCHITECTURE);
+        c.metadata.put("input", "float32 NHWC [N, 28, 28, 1] in [-1, 1] (pixel / 127.5 - 1)");
+        c.metadata.put("features", FEATURES + ": the output of main.12 (LeakyReLU(0.2) after BatchNorm1d, eval mode)");
+        c.metadata.put("classes", String.join(", ", CLASS_NAMES));
         c.metadata.put("seed", Long.toString(seed));
         return c;
     }
@@ -442,7 +448,7 @@ public final class Classifier implements AutoCloseable {
 
     /**
      * PyTorch's state_dict of the whole classifier as one {@code nn.Sequential} held as
-     * {@code self.main} (keys main.0.weight ... main.10.bias, see the class comment). Reads the device.
+     * {@code self.main} (keys main.0.weight ... main.13.bias, see the class comment). Reads the device.
      */
     public LinkedHashMap<String, HostTensor> stateDict() {
         LinkedHashMap<String, HostTensor> s = new LinkedHashMap<>(trunk.stateDict());
