@@ -260,4 +260,28 @@ class ClassifierTest {
             assertEquals(Double.parseDouble(m.get("test_accuracy")), acc, 0.002);
         }
     }
+
+    /**
+     * The shipped file in PyTorch (bench/parity/classifier.py: the same module, load_state_dict strict,
+     * eval mode) gives the features and logits jgan gives, for 16 Fashion-MNIST test images held in the
+     * golden file: the names, layouts, flatten order and eval-mode batch norm are PyTorch's.
+     */
+    @Test
+    void shippedWeightsGivePyTorchsFeaturesAndLogits() throws Exception {
+        Path golden = Path.of(ClassifierTest.class.getResource("/jgan/metrics/classifier-pytorch.safetensors").toURI());
+        Map<String, HostTensor> g = Safetensors.read(golden);
+        float[] images = g.get("images").f32(); // [16, 1, 28, 28] = [16, 28, 28, 1] for one channel
+        float[] features = g.get("features").f32();
+        float[] logits = g.get("logits").f32();
+        assertArrayEquals(new long[] {16, 128}, g.get("features").shape());
+        try (Classifier c = Classifier.loadShipped(cpu)) {
+            Classifier.Outputs o = c.run(images, 16);
+            for (int i = 0; i < features.length; i++) {
+                assertEquals(features[i], o.features()[i], 1e-4 + 1e-4 * Math.abs(features[i]), "feature " + i);
+            }
+            for (int i = 0; i < 16; i++) {
+                assertEquals(Classifier.argmax(logits, i * 10, 10), o.predictions()[i], "image " + i);
+            }
+        }
+    }
 }
