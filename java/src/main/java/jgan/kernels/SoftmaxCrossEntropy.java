@@ -28,8 +28,6 @@ import jgan.tensor.Tensor;
  */
 public final class SoftmaxCrossEntropy {
     public static final String KERNEL = "softmax_cross_entropy_forward_backward";
-    /** Rows handled by one block of {@link GridSum#THREADS} threads: one warp per row. */
-    static final int ROWS_PER_BLOCK = GridSum.THREADS / 32;
 
     private SoftmaxCrossEntropy() {
     }
@@ -80,6 +78,7 @@ public final class SoftmaxCrossEntropy {
                 .i32(classes)
                 .f32(reduction.factor(rows))
                 .i32(accumulate ? 1 : 0);
+        // one warp (32 threads) per row, 8 rows a block, at most MAX_BLOCKS blocks (the grid strides)
         device.launch(KERNEL, LaunchConfig.cover((long) rows * 32, GridSum.THREADS, GridSum.MAX_BLOCKS), args);
     }
 

@@ -95,11 +95,11 @@ class SoftmaxCrossEntropyConformanceTest {
         int[] y = labels(r, rows, classes);
         Out a = check(dev, z, rows, classes, y, Reduction.MEAN);
         assertEquals(0, a.flag(), "no label is out of range");
-        // Deterministic: a second launch gives the same bits.
-        Out b = run(dev, z, rows, classes, y, Reduction.MEAN, true);
-        assertEquals(Float.floatToRawIntBits(a.loss()), Float.floatToRawIntBits(b.loss()), "same loss bits on a second run");
-        assertArrayEquals(a.grad(), b.grad(), "same gradient on a second run");
-        if (rows < 5000) { // the largest grid only twice: under the sanitizer it takes seconds a launch
+        if (rows < 5000) { // the largest grid once: its 20 warp collectives a row cost seconds under the sanitizer
+            // Deterministic: a second launch gives the same bits.
+            Out b = run(dev, z, rows, classes, y, Reduction.MEAN, true);
+            assertEquals(Float.floatToRawIntBits(a.loss()), Float.floatToRawIntBits(b.loss()), "same loss bits on a second run");
+            assertArrayEquals(a.grad(), b.grad(), "same gradient on a second run");
             check(dev, z, rows, classes, y, Reduction.SUM.times(-0.5f));
             // Loss only: the same loss without a gradient buffer.
             Out c = run(dev, z, rows, classes, y, Reduction.MEAN, false);
