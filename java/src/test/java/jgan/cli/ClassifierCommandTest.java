@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
 
 import jgan.data.FashionMnist;
 import jgan.io.Safetensors;
+import jgan.data.ImageDataset;
 import jgan.metrics.Classifier;
+import jgan.metrics.ImageEvaluation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,5 +81,43 @@ class ClassifierCommandTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains(String.format(java.util.Locale.ROOT, "test accuracy %.2f%%", printed)), r.out());
         assertTrue(r.out().contains("command: jgan classifier train"), r.out());
+    }
+
+    @Test
+    void evalImagesRefusesWhatItCannotScore(@TempDir Path tmp) {
+        Path npy = tmp.resolve("rgb.npy");
+        jgan.io.Npy.write(npy, jgan.tensor.HostTensor.f32(new long[] {8, 3, 28, 28}, new float[8 * 3 * 784]));
+        Result r = jgan("eval", "--images", npy.toString());
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("[8, 3, 28, 28]") && r.err().contains("[N, 1, 28, 28]"), r.err());
+        r = jgan("eval", "--images", npy.toString(), "--run", tmp.toString());
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("one of them"), r.err());
+        r = jgan("eval", "--run", tmp.toString(), "--classifier", "x.safetensors");
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("--classifier goes with --images"), r.err());
+    }
+
+    @Test
+    void evalImagesScoresAnNpyFile(@TempDir Path tmp) {
+        assumeFashionMnist();
+        ImageDataset test = FashionMnist.load(Path.of(FashionMnist.DEBIAN_FOLDER), false);
+        float[] x = new float[200 * 784];
+        java.nio.ByteBuffer px = test.pixels();
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (px.get(i) & 0xFF) / 127.5f - 1;
+        }
+        Path npy = tmp.resolve("real.npy");
+        jgan.io.Npy.write(npy, jgan.tensor.HostTensor.f32(new long[] {200, 1, 28, 28}, x));
+        Path json = tmp.resolve("m.json");
+        Result r = jgan("eval", "--images", npy.toString(), "--device", "cpu", "--out", json.toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("FD ") && r.out().contains("precision") && r.out().contains("[200 images]"), r.out());
+        Map<String, Object> m = jgan.io.Json.parseObject(jgan.io.AtomicFiles.readString(json));
+        for (String k : ImageEvaluation.KEYS) {
+            assertTrue(m.containsKey(k), k + " in " + m);
+        }
+        assertEquals(200.0, ((Number) m.get("count")).doubleValue());
+        assertTrue(((Number) m.get("recall")).doubleValue() > 0.5, m.toString());
     }
 }
