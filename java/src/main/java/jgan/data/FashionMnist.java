@@ -267,7 +267,7 @@ public final class FashionMnist {
         String alternative = "or download the four files " + String.join(", ", FILES) + " (github.com/zalandoresearch/fashion-mnist) into a folder "
                 + "and pass --data-dir FOLDER";
         if (!installer.canInstall()) {
-            throw new FileError("Fashion-MNIST is not installed (" + (missing.size() == FILES.size() ? "no " + debian
+            throw new FileError("Fashion-MNIST is not installed (" + (missing.size() == FILES.size() ? "nothing in " + debian
                     : "missing " + String.join(", ", missing) + " in " + debian) + "): run `" + INSTALL_COMMAND + "`, " + alternative, null);
         }
         String command = "apt-get install -y " + DEBIAN_PACKAGE;
