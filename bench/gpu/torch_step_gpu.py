@@ -24,7 +24,8 @@ wgrads: the G update needs no D weight gradient), counted from the layer shapes 
 per image); fraction of the H200's datasheet peak: TF32 dense 495, FP32 67 TFLOP/s.
 
 Without CUDA (or --device cpu) it is a dry run: tiny sizes on the CPU (graph is skipped: CUDA
-only), so the script is known to work before GPU time is spent.
+only; step.sh passes --compile-backend eager there, as Inductor's CPU build of the step took over 10
+minutes on a loaded 2-core machine), so the script is known to work before GPU time is spent.
 
 Output: one JSON object per line ({"impl": "torch", "mode", "tf32", "batch", "ms_median", "ms_min",
 "ms_max", "steps", ...}), then a table.
@@ -78,7 +79,7 @@ def build(a, dev, mode):
     od = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999), capturable=cap)
     gf, df = g, d
     if mode == "compile":
-        gf, df = torch.compile(g), torch.compile(d)
+        gf, df = torch.compile(g, backend=a.compile_backend), torch.compile(d, backend=a.compile_backend)
     real = (torch.rand(a.batch, 3, 64, 64, device=dev) * 2 - 1).contiguous(memory_format=torch.channels_last)
     ones = torch.ones(a.batch, 1, device=dev)
     zeros = torch.zeros(a.batch, 1, device=dev)
@@ -170,6 +171,8 @@ def main():
     ap.add_argument("--device", default="auto", help="auto (cuda if there is one), cuda or cpu (a dry run)")
     ap.add_argument("--deadline", type=float, default=0, help="unix time: modes not started by then are skipped (0: none)")
     ap.add_argument("--json", default=None, help="also write the JSON lines here")
+    ap.add_argument("--compile-backend", default="inductor", help="torch.compile's backend (inductor; the CPU dry run of step.sh"
+                    " uses eager: Dynamo's capture without Inductor's minutes of C++ compilation)")
     a = ap.parse_args()
     dev = torch.device("cuda" if (a.device == "auto" and torch.cuda.is_available()) else ("cpu" if a.device == "auto" else a.device))
     if dev.type == "cpu":
@@ -214,7 +217,7 @@ def main():
     for r in rows:
         print(f"{r['mode']:<8} {'on' if r['tf32'] else 'off':<5} {r['ms_median']:10.3f} {r['ms_min']:8.3f} {r['ms_max']:8.3f}"
               f" {r['images_per_s']:10.0f} {r['tflops']:8.2f} {100 * r['peak_fraction']:7.2f}%"
-              + (f"  (compiled in {r['compile_s']} s)" if "compile_s" in r else ""))
+              + (f"  (compiled in {r['compile_s']} s, backend {a.compile_backend})" if "compile_s" in r else ""))
     return 0 if rows else 1
 
 
