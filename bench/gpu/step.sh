@@ -22,7 +22,8 @@
 # torch-compile.txt/.jsonl, step-rows.jsonl, layers-jgan.txt/.jsonl, layers-torch.txt/.jsonl, step-jgan-info.txt.
 # Environment: JGAN_BUNDLE (the tarball), JGAN_BUNDLE_DIR (an unpacked bundle: run.sh passes its own),
 # JGAN_JAVA_OPTS, JGAN_STEP_BUDGET (seconds, default 450), JGAN_STEP_BATCH (128), JGAN_STEP_STEPS (200),
-# JGAN_LAYERS_BATCH (128). Only reads the GPU's state: no settings are changed.
+# JGAN_LAYERS_BATCH (128), JGAN_PYTHON (a python with PyTorch; default python3: the GPU machine's has it;
+# for the dry run here: JGAN_PYTHON="$(bench/peers/torch_venv.sh)"). Only reads the GPU's state: no settings are changed.
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ -z "$1" ] || [ "$1" = -h ] || [ "$1" = --help ]; then
@@ -59,7 +60,7 @@ JVM_OPTS=(-Djava.io.tmpdir="$WORK/tmp" "-XX:ErrorFile=$OUT/hs_err_pid%p.log")
 # shellcheck disable=SC2206 # word splitting of the user's options is intended
 [ -n "${JGAN_JAVA_OPTS:-}" ] && JVM_OPTS+=($JGAN_JAVA_OPTS)
 CP="$B/jgan.jar:$B/lib/*"
-PY="$(command -v python3)" || die "no python3"
+PY="${JGAN_PYTHON:-$(command -v python3)}" || die "no python3"
 
 say "== jgan vs PyTorch: the DCGAN-64 training step $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n), budget ${BUDGET} s"
 say "bundle: $(sed -n 's/^commit: //p' "$B/BUNDLE.txt" 2>/dev/null)"
