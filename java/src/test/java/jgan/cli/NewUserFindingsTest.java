@@ -92,7 +92,8 @@ class NewUserFindingsTest extends CliTestBase {
 
     @Test
     void backgroundWithFashionMnistIsRefused() {
-        assertEquals(2, jgan("train", "--data", "fashion-mnist", "--out", dir.resolve("bg").toString(), "--background", "black"));
+        assertEquals(2, jgan("train", "--data", "fashion-mnist", "--out", dir.resolve("bg").toString(), "--background", "black", "--steps",
+                "1", "--device", "cpu"));
         assertTrue(err().contains("--background") && err().contains("no effect") && err().contains("remove it"), err());
     }
 
