@@ -32,7 +32,7 @@ final class RunFolder {
     static final String LOCK = ".lock";
     /** The files jgan writes at the top of a run folder (their .tmp siblings too). */
     static final List<String> FILES = List.of("config.json", "log.csv", "checkpoint.bin", "samples.csv", "samples.png", "metrics.json",
-            "grid.png", "losses.png", "data-report.txt");
+            "grid.png", "losses.png", "data-report.txt", "eval.csv", "metrics.png");
     static final String SAMPLES = "samples";
     private static final Pattern STEP_SAMPLES = Pattern.compile("step_\\d+\\.(csv|png)(\\.tmp)?");
 
