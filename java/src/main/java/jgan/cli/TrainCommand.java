@@ -648,10 +648,14 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 if (eval != null && eval.due(s, last)) { // not counted in steps_per_s
                     long e0 = System.nanoTime();
-                    String line = eval.evaluate(step.generator(), c, run, s, last, "training goes on; the checkpoint of step " + kept
-                            + " is kept");
                     progress.done();
-                    out.println(line);
+                    try {
+                        out.println(eval.evaluate(step.generator(), c, run, s, last, "training goes on; the checkpoint of step " + kept
+                                + " is kept"));
+                    } catch (RuntimeException e) { // e.g. G's images not finite, or a full disk: the run itself goes on
+                        Main.err().println("jgan train: warning: the evaluation at step " + s + " failed, training goes on: "
+                                + e.getMessage());
+                    }
                     tLast += System.nanoTime() - e0;
                 }
                 int signal = STOP.get();
