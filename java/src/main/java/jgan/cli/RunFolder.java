@@ -25,6 +25,7 @@ import jgan.io.FileError;
  *   RUN/config.json        RUN/log.csv        RUN/checkpoint.bin      RUN/samples.csv
  *   RUN/samples.png        RUN/metrics.json   RUN/samples/step_NNNNNNN.csv       (2-D mixtures)
  *   RUN/grid.png           RUN/samples/step_NNNNNNN.png   RUN/data-report.txt        (images)
+ *   RUN/eval.csv           RUN/metrics.png    RUN/metrics.json    (images: train --eval-every, eval --run)
  *   RUN/losses.png                                                                   (every run)
  * </pre>
  */

@@ -40,7 +40,9 @@ import picocli.CommandLine.Spec;
  *   RUN/checkpoint.bin     the full state, every checkpoint_every steps, on a stop signal and at the end (atomic)
  *   RUN/samples.csv        2,500 generated points at the end; RUN/samples/step_N.csv at checkpoints
  *   RUN/samples.png        real (grey) and generated (orange) points, the modes, the step
- *   RUN/metrics.json       modes captured, high-quality fraction, reverse KL
+ *   RUN/metrics.json       modes captured, high-quality fraction, reverse KL (images, --eval-every: the last evaluation)
+ *   RUN/eval.csv           images, --eval-every N: FD, precision/recall, class entropy every N steps (EvalRun)
+ *   RUN/metrics.png        images, --eval-every N: those against the step (jgan.io.MetricsPlot)
  * </pre>
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
