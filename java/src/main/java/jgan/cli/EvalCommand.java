@@ -23,8 +23,14 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:done (metrics printed and written to RUN/metrics.json)",
             "1:RUN/metrics.json could not be written (the metrics are printed all the same)",
             "2:bad options, a run folder without finished samples, or a damaged file"},
-        description = "PacGAN's mode-collapse numbers of RUN/samples.csv (modes captured, high-quality samples, reverse KL), printed"
-                + " and written to RUN/metrics.json.")
+        description = {"Scores a run and writes RUN/metrics.json. An image run: N images of its G (eval-mode batch norm, a fixed z)"
+                + " against real images in the Fashion-MNIST classifier's feature space: Frechet distance beside its floor (real images"
+                + " at the same count), precision/recall (k = 3) beside real images', class histogram entropy and KL to uniform."
+                + " Fashion-MNIST runs: against its test set; folder runs: against the folder's images at 28x28 grey (comparable only"
+                + " between runs on the same folder). A 2-D mixture run: PacGAN's mode-collapse numbers of RUN/samples.csv (modes"
+                + " captured, high-quality samples, reverse KL).",
+            "  jgan eval --run runs/fmnist [--n 2000]",
+            "  jgan eval --images FILE.npy [--out FILE.json]"})
 final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,11 +43,18 @@ final class EvalCommand implements Callable<Integer> {
             + " (k = 3), class histogram, each beside the value real images get.")
     Path images;
 
-    @Option(names = "--classifier", paramLabel = "FILE", description = "With --images: the classifier (default: the one shipped with jgan).")
+    @Option(names = "--classifier", paramLabel = "FILE", description = "With --images or an image run: the classifier (default: the one"
+            + " shipped with jgan).")
     Path classifier;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "With --images: Fashion-MNIST's folder (default: Debian's).")
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "With --images: Fashion-MNIST's folder (default: Debian's); with an"
+            + " image run: where its real images are now (default: the run's data_dir).")
     Path dataDir;
+
+    @Option(names = "--n", paramLabel = "N", description = "With an image run: images generated and scored (default: "
+            + EvalRun.DEFAULT_COUNT + "; about 20 s on 2 cores for dcgan-28, most of it the classifier on the 10,000 reference images)."
+            + " Compare runs at the same N: FD is biased upwards at small N.")
+    Long count;
 
     @Option(names = "--out", paramLabel = "FILE.json", description = "With --images: also write the numbers here as JSON.")
     Path metricsOut;
@@ -50,7 +63,7 @@ final class EvalCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--device", paramLabel = "NAME", converter = Choices.DeviceConverter.class, completionCandidates = Choices.DeviceNames.class,
-            defaultValue = "auto", description = "With --images: where the classifier runs (default: ${DEFAULT-VALUE}).")
+            defaultValue = "auto", description = "With --images or an image run: where G and the classifier run (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Override
@@ -62,9 +75,13 @@ final class EvalCommand implements Callable<Integer> {
         if (images != null) {
             return EvalImages.run(images, classifier, dataDir, device, metricsOut, seed, out, Main.err());
         }
-        for (String o : java.util.List.of("--classifier", "--data-dir", "--out", "--seed", "--device")) {
-            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
-                throw new IllegalArgumentException(o + " goes with --images; a --run of 2-D samples takes none");
+        if (given("--n") && images == null) {
+            EvalRun.count("--n", count);
+        }
+        for (String o : java.util.List.of("--out", "--seed")) {
+            if (given(o)) {
+                throw new IllegalArgumentException(o + " goes with --images; with --run, metrics.json is written in the run folder and the"
+                        + " draws are fixed per run");
             }
         }
         Path run = RunFolder.checkedPath(runName, "--run");
@@ -84,7 +101,7 @@ final class EvalCommand implements Callable<Integer> {
             lockError = e;
         }
         try {
-            return evaluate(run, lock, lockError, out);
+            return evaluate(run, lock, lockError, out, this);
         } finally {
             if (lock != null) {
                 lock.close();
@@ -92,7 +109,11 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    private static int evaluate(Path run, RunFolder.Lock lock, jgan.io.FileError lockError, PrintStream out) {
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    private static int evaluate(Path run, RunFolder.Lock lock, jgan.io.FileError lockError, PrintStream out, EvalCommand options) {
         Path configFile = run.resolve("config.json");
         TrainConfig stored = storedConfig(run.resolve("checkpoint.bin"));
         TrainConfig config;
@@ -113,9 +134,13 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         if (config.images()) {
-            throw new IllegalArgumentException(run + " is an image run (" + config.data() + ", model " + config.model() + "): eval computes"
-                    + " the 2-D mixtures' mode metrics, which images do not have; its samples are " + run.resolve("grid.png") + " and "
-                    + run.resolve(RunFolder.SAMPLES) + "/step_N.png, its losses " + run.resolve("losses.png"));
+            return evaluateImages(run, lock, lockError, out, options);
+        }
+        for (String o : java.util.List.of("--classifier", "--data-dir", "--device", "--n")) {
+            if (options.given(o)) {
+                throw new IllegalArgumentException(o + " goes with --images or an image run; " + run + " is a run of 2-D samples ("
+                        + config.data() + "), scored by PacGAN's mode metrics");
+            }
         }
         Path samples = run.resolve("samples.csv");
         if (!Files.exists(samples)) {
@@ -162,6 +187,43 @@ final class EvalCommand implements Callable<Integer> {
         }
         out.println(config.data() + ": " + m);
         return 0;
+    }
+
+    /**
+     * An image run: n images of G (its checkpoint, eval-mode batch norm, the run's fixed evaluation
+     * z) scored by jgan.metrics.ImageEvaluation against the run's real reference (EvalRun), printed
+     * and written to RUN/metrics.json.
+     */
+    private static int evaluateImages(Path run, RunFolder.Lock lock, jgan.io.FileError lockError, PrintStream out, EvalCommand o) {
+        int n = o.count == null ? EvalRun.DEFAULT_COUNT : EvalRun.count("--n", o.count);
+        jgan.gan.TrainedRun trained = jgan.gan.TrainedRun.read(run); // refuses a run without checkpoint, naming why
+        TrainConfig c = trained.config();
+        long t0 = System.nanoTime();
+        try (jgan.device.Device d = DeviceChoice.open(o.device);
+             jgan.metrics.Classifier cl = o.classifier == null ? jgan.metrics.Classifier.loadShipped(d)
+                     : jgan.metrics.Classifier.load(o.classifier, d);
+             jgan.nn.Sequential g = trained.network("g", d)) {
+            EvalRun.Real real = EvalRun.reference(c, cl, n, o.dataDir, Main.err());
+            jgan.metrics.ImageEvaluation.Result r = jgan.metrics.ImageEvaluation.evaluate(cl, EvalRun.images(g, c, n), n, real.reference());
+            out.println(run + " " + EvalRun.summary(trained.step(), r));
+            out.println("real images: " + real.note());
+            out.printf(java.util.Locale.ROOT, "evaluated in %.1f s on %s%n", (System.nanoTime() - t0) / 1e9, d.description());
+            Path metrics = run.resolve("metrics.json");
+            if (lock == null) {
+                Main.err().println("jgan eval: " + lockError.getMessage() + "; " + metrics + " was not written (the metrics are printed above)");
+                return 1;
+            }
+            try {
+                boolean previous = Files.isRegularFile(metrics);
+                AtomicFiles.write(metrics, Json.write(EvalRun.json(run, trained.step(), c, cl, o.classifier, real, r)),
+                        previous ? "the previous metrics.json is intact" : "");
+            } catch (jgan.io.FileError e) {
+                Main.err().println("jgan eval: " + e.getMessage() + " (the metrics are printed above)");
+                return 1;
+            }
+            out.println("wrote " + metrics);
+            return 0;
+        }
     }
 
     /** The config a readable checkpoint stores, or null (no checkpoint, or one that does not read: config.json decides). */

@@ -40,7 +40,9 @@ import picocli.CommandLine.Spec;
  *   RUN/checkpoint.bin     the full state, every checkpoint_every steps, on a stop signal and at the end (atomic)
  *   RUN/samples.csv        2,500 generated points at the end; RUN/samples/step_N.csv at checkpoints
  *   RUN/samples.png        real (grey) and generated (orange) points, the modes, the step
- *   RUN/metrics.json       modes captured, high-quality fraction, reverse KL
+ *   RUN/metrics.json       modes captured, high-quality fraction, reverse KL (images, --eval-every: the last evaluation)
+ *   RUN/eval.csv           images, --eval-every N: FD, precision/recall, class entropy every N steps (EvalRun)
+ *   RUN/metrics.png        images, --eval-every N: those against the step (jgan.io.MetricsPlot)
  * </pre>
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
@@ -89,6 +91,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init-from", paramLabel = "FILE", description = "Start G or D (whichever it matches) from a .safetensors state_dict (jgan export, or PyTorch's); twice for both.")
     List<Path> initFrom;
 
+    @Option(names = "--eval-every", paramLabel = "N", defaultValue = "0", description = "Image runs: score G every N steps and at the"
+            + " last (Frechet distance, precision/recall, class entropy in the Fashion-MNIST classifier's space, as jgan eval --run) into"
+            + " RUN/eval.csv and RUN/metrics.png, and RUN/metrics.json at the end; 0: off (default: ${DEFAULT-VALUE}; each evaluation"
+            + " of " + EvalRun.DEFAULT_COUNT + " images takes about 10 s on 2 cores, and the reference about 15 s once). Not a setting of"
+            + " the run: training is the same with or without it, and --resume takes it again.")
+    long evalEvery;
+
+    @Option(names = "--eval-images", paramLabel = "N", description = "With --eval-every: images scored per evaluation (default: "
+            + EvalRun.DEFAULT_COUNT + ").")
+    Long evalImages;
+
     @Mixin
     NetworkOptions network;
 
@@ -118,7 +131,7 @@ final class TrainCommand implements Callable<Integer> {
             if (!settings.isEmpty()) {
                 throw new IllegalArgumentException("a resumed run keeps the settings it was started with; remove " + String.join(", ", settings));
             }
-            return resume(RunFolder.checkedPath(resume, "--resume"), given("--steps") ? steps : null, device, out, err);
+            return resume(RunFolder.checkedPath(resume, "--resume"), given("--steps") ? steps : null, device, evalOptions(), out, err);
         }
         if (this.out == null) {
             throw new IllegalArgumentException("missing --out RUN (the folder to write)");
@@ -127,11 +140,14 @@ final class TrainCommand implements Callable<Integer> {
         // Everything is validated before any file is touched: options, the folder, the device, the networks.
         TrainConfig config = network.config(null, given("--steps") ? steps : null, given("--log-every") ? logEvery : null,
                 given("--checkpoint-every") ? checkpointEvery : null);
+        long[] evalOptions = evalOptions();
+        checkEval(config, evalOptions);
         checkNewRunFolder(run, force);
         try (Device device = DeviceChoice.open(this.device)) {
             checkMemory(device, config);
             Prepared prepared = prepare(device, config, err);
-            try (AdversarialStep step = prepared.step()) {
+            try (AdversarialStep step = prepared.step();
+                 EvalRun.Training eval = EvalRun.Training.open(device, config, evalOptions[0], (int) evalOptions[1], err)) {
                 String init = initFrom == null ? null : jgan.gan.InitFrom.apply(initFrom, step.generator(), step.discriminator());
                 boolean created = !Files.exists(run);
                 try {
@@ -152,13 +168,32 @@ final class TrainCommand implements Callable<Integer> {
                     if (init != null) {
                         out.println(init);
                     }
-                    return train(step, run, 0, new LogHistory(List.of(), 0), 0, false, out);
+                    return train(step, run, 0, new LogHistory(List.of(), 0), 0, false, out, eval);
                 } finally {
                     if (!started && created) {
                         removeEmptyRun(run);
                     }
                 }
             }
+        }
+    }
+
+    /** --eval-every and --eval-images as {every, images}, checked. */
+    private long[] evalOptions() {
+        if (evalEvery < 0) {
+            throw new IllegalArgumentException("--eval-every must be >= 0 (0: off), got " + evalEvery);
+        }
+        if (given("--eval-images") && evalEvery == 0) {
+            throw new IllegalArgumentException("--eval-images goes with --eval-every N (N > 0)");
+        }
+        return new long[] {evalEvery, evalImages == null ? EvalRun.DEFAULT_COUNT : EvalRun.count("--eval-images", evalImages)};
+    }
+
+    /** Refuses --eval-every for a mixture run (it scores images; a mixture run writes its mode metrics at the end). */
+    private static void checkEval(TrainConfig config, long[] eval) {
+        if (eval[0] > 0 && !config.images()) {
+            throw new IllegalArgumentException("--eval-every scores images; " + config.data() + " is a 2-D mixture, whose mode metrics"
+                    + " are written to metrics.json at the end (jgan eval --run RUN)");
         }
     }
 
@@ -293,7 +328,8 @@ final class TrainCommand implements Callable<Integer> {
      * to be consistent: the lock is taken, the checkpoint is read and checked (finite, same
      * settings as RUN/config.json, shapes matching the networks) and log.csv is read.
      */
-    private static int resume(Path run, Long steps, String deviceName, PrintStream out, PrintStream err) throws IOException {
+    private static int resume(Path run, Long steps, String deviceName, long[] evalOptions, PrintStream out, PrintStream err)
+            throws IOException {
         if (Files.exists(run) && !Files.isDirectory(run)) {
             throw new IllegalArgumentException("--resume " + run + " is a file, not a run folder");
         }
@@ -331,9 +367,11 @@ final class TrainCommand implements Callable<Integer> {
             }
             LogHistory history = LogHistory.read(run.resolve("log.csv"), start, err);
             double elapsed = TrainingCheckpoint.elapsed(checkpoint);
+            checkEval(config, evalOptions);
             try (Device device = DeviceChoice.open(deviceName)) {
                 Prepared prepared = prepare(device, checked(device, config), err);
-                try (AdversarialStep step = prepared.step()) {
+                try (AdversarialStep step = prepared.step();
+                     EvalRun.Training eval = EvalRun.Training.open(device, config, evalOptions[0], (int) evalOptions[1], err)) {
                     TrainingCheckpoint.restore(checkpoint, step);
                     long before = TrainingCheckpoint.dataImages(checkpoint);
                     if (config.images() && before >= 0 && before != step.realBatches().images()) {
@@ -350,7 +388,7 @@ final class TrainCommand implements Callable<Integer> {
                     }
                     header(out, config, step, device, prepared.data());
                     out.println("resumed at step " + start);
-                    return train(step, run, start, history, Math.max(elapsed, history.elapsed()), true, out);
+                    return train(step, run, start, history, Math.max(elapsed, history.elapsed()), true, out, eval);
                 }
             }
         }
@@ -588,13 +626,25 @@ final class TrainCommand implements Callable<Integer> {
      * @param resumed  whether the run continues from a checkpoint (its settings cannot change: the divergence advice says so)
      */
     private static int train(AdversarialStep step, Path run, long start, LogHistory history, double elapsed0, boolean resumed,
-                             PrintStream out) throws IOException {
+                             PrintStream out, EvalRun.Training eval) throws IOException {
         TrainConfig c = step.config();
         Path log = run.resolve("log.csv");
         List<String> rows = new ArrayList<>();
         rows.add(LogHistory.HEADER);
         rows.addAll(history.rows());
         AtomicFiles.write(log, String.join("\n", rows) + "\n", "");
+        Path evalCsv = run.resolve("eval.csv");
+        if (eval != null || Files.isRegularFile(evalCsv)) { // rows past the checkpoint are computed again (or, without --eval-every, dropped)
+            List<String> kept = new ArrayList<>();
+            kept.add(EvalRun.HEADER);
+            if (start > 0 && Files.isRegularFile(evalCsv)) {
+                kept.addAll(EvalRun.rowsUpTo(AtomicFiles.readString(evalCsv), start));
+            }
+            AtomicFiles.write(evalCsv, String.join("\n", kept) + "\n", "");
+            if (eval == null) {
+                Main.err().println("jgan train: note: " + evalCsv + " is not extended by this resume: give --eval-every N to go on scoring G");
+            }
+        }
         STOP.set(0);
         signalRun = run;
         keptStep = start > 0 ? start : -1;
@@ -607,7 +657,7 @@ final class TrainCommand implements Callable<Integer> {
             installSignalHandlers();
         }
         try {
-            return trainLoop(step, run, start, history, elapsed0, resumed, out);
+            return trainLoop(step, run, start, history, elapsed0, resumed, out, eval);
         } finally {
             synchronized (WRITING) {
                 phase = Phase.DONE;
@@ -616,7 +666,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static int trainLoop(AdversarialStep step, Path run, long start, LogHistory history, double elapsed0, boolean resumed,
-                                 PrintStream out) throws IOException {
+                                 PrintStream out, EvalRun.Training eval) throws IOException {
         TrainConfig c = step.config();
         Path log = run.resolve("log.csv");
         Progress progress = new Progress(out, start, c.steps());
@@ -651,6 +701,18 @@ final class TrainCommand implements Callable<Integer> {
                         progress.done();
                         Main.err().println(absurdWarning(s, st.lossD(), st.lossG(), c, resumed));
                     }
+                }
+                if (eval != null && eval.due(s, last)) { // not counted in steps_per_s
+                    long e0 = System.nanoTime();
+                    progress.done();
+                    try {
+                        out.println(eval.evaluate(step.generator(), c, run, s, last, "training goes on; the checkpoint of step " + kept
+                                + " is kept"));
+                    } catch (RuntimeException e) { // e.g. G's images not finite, or a full disk: the run itself goes on
+                        Main.err().println("jgan train: warning: the evaluation at step " + s + " failed, training goes on: "
+                                + e.getMessage());
+                    }
+                    tLast += System.nanoTime() - e0;
                 }
                 int signal = STOP.get();
                 current = Math.min(s + 1, c.steps()); // a signal from now on stops after the next step

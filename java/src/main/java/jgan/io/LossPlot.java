@@ -86,7 +86,7 @@ public final class LossPlot {
         return ImageGrid.png(img);
     }
 
-    private static XYChart chart(String title, String yTitle) {
+    static XYChart chart(String title, String yTitle) {
         XYChart c = new XYChartBuilder().width(WIDTH).height(PANEL_HEIGHT).title(title).xAxisTitle("step").yAxisTitle(yTitle).build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS); // below: never over a line, both panels equally wide
         c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
@@ -107,7 +107,7 @@ public final class LossPlot {
         return true;
     }
 
-    private static void add(XYChart c, String name, double[] x, double[] y, Color color) {
+    static void add(XYChart c, String name, double[] x, double[] y, Color color) {
         double[] fx = new double[x.length], fy = new double[y.length];
         int n = 0;
         for (int i = 0; i < x.length; i++) {

@@ -81,6 +81,69 @@ public final class ImageEvaluation {
      *                                  or datasets that are not 28x28x1
      */
     public static Result evaluate(Classifier classifier, float[] images, int n, ImageDataset train, ImageDataset test, long seed) {
+        checkImages(images, n);
+        return evaluate(classifier, images, n, Reference.of(classifier, train, test, n, seed));
+    }
+
+    /**
+     * The real side of an evaluation, computed once for a count of generated images and reused
+     * (training's --eval-every scores G many times against the same reference): the reference
+     * set's features, the floor sample's features, FD(floor sample, reference) and the floor's
+     * precision/recall.
+     *
+     * @param count      generated images this reference is for (the floor is drawn at this count)
+     * @param name       the reference set's name (for metrics.json)
+     * @param refCount   images in the reference set
+     * @param refF       their features [refCount, 128]
+     * @param prRealF    the m reference images' features that precision/recall compares against [m, 128]
+     * @param prRealCount m = min(count, refCount)
+     * @param fdFloor    FD(floor sample, reference)
+     * @param floorCount images in the floor sample = min(count, floor set size)
+     * @param prReal     precision/recall of the floor sample
+     */
+    public record Reference(int count, String name, int refCount, float[] refF, float[] prRealF, int prRealCount, double fdFloor,
+                            int floorCount, PrecisionRecall.Result prReal) {
+        /**
+         * The reference of {@link #evaluate(Classifier, float[], int, ImageDataset, ImageDataset, long)}:
+         * {@code test} is the reference set, {@code train} gives the floor's sample (n images drawn by the seed).
+         *
+         * @throws IllegalArgumentException when n &lt;= k (3) or a dataset is not 28x28x1 (the classifier's check)
+         */
+        public static Reference of(Classifier classifier, ImageDataset train, ImageDataset test, int n, long seed) {
+            if (n <= PrecisionRecall.DEFAULT_K) {
+                throw new IllegalArgumentException("image evaluation: need more than " + PrecisionRecall.DEFAULT_K + " images, got " + n);
+            }
+            int d = Classifier.FEATURES;
+            float[] testF = classifier.run(test).features();
+            int floorCount = Math.min(n, train.count());
+            float[] trainF = classifier.run(sample(train, floorCount, seed, 1)).features();
+            int m = Math.min(n, test.count());
+            float[] realF = m == test.count() ? testF : rows(testF, BatchLoader.permutation(seed, 2, test.count()), m, d);
+            double floor = FrechetDistance.distance(trainF, floorCount, testF, test.count(), d);
+            PrecisionRecall.Result prReal = PrecisionRecall.compute(realF, m, trainF, floorCount, d);
+            return new Reference(n, test.name(), test.count(), testF, realF, m, floor, floorCount, prReal);
+        }
+    }
+
+    /**
+     * Scores {@code n} generated images against a reference made for that count.
+     *
+     * @throws IllegalArgumentException as {@link #evaluate(Classifier, float[], int, ImageDataset, ImageDataset, long)},
+     *                                  or when n differs from the reference's count
+     */
+    public static Result evaluate(Classifier classifier, float[] images, int n, Reference ref) {
+        checkImages(images, n);
+        if (n != ref.count()) {
+            throw new IllegalArgumentException("image evaluation: the reference was drawn for " + ref.count() + " images, got " + n);
+        }
+        int d = Classifier.FEATURES;
+        Classifier.Outputs fake = classifier.run(images, n);
+        double fd = FrechetDistance.distance(fake.features(), n, ref.refF(), ref.refCount(), d);
+        PrecisionRecall.Result pr = PrecisionRecall.compute(ref.prRealF(), ref.prRealCount(), fake.features(), n, d);
+        return new Result(n, fd, ref.fdFloor(), ref.floorCount(), pr, ref.prReal(), ClassHistogram.of(fake.predictions(), Classifier.CLASSES));
+    }
+
+    private static void checkImages(float[] images, int n) {
         if (n <= PrecisionRecall.DEFAULT_K) {
             throw new IllegalArgumentException("image evaluation: need more than " + PrecisionRecall.DEFAULT_K + " images, got " + n);
         }
@@ -89,18 +152,34 @@ public final class ImageEvaluation {
                 throw new IllegalArgumentException("image evaluation: image " + i / 784 + " holds a non-finite value (" + images[i] + ")");
             }
         }
-        int d = Classifier.FEATURES;
-        Classifier.Outputs fake = classifier.run(images, n);
-        float[] testF = classifier.run(test).features();
-        int floorCount = Math.min(n, train.count());
-        float[] trainF = classifier.run(sample(train, floorCount, seed, 1)).features();
-        int m = Math.min(n, test.count());
-        float[] realF = m == test.count() ? testF : rows(testF, BatchLoader.permutation(seed, 2, test.count()), m, d);
-        double fd = FrechetDistance.distance(fake.features(), n, testF, test.count(), d);
-        double floor = FrechetDistance.distance(trainF, floorCount, testF, test.count(), d);
-        PrecisionRecall.Result pr = PrecisionRecall.compute(realF, m, fake.features(), n, d);
-        PrecisionRecall.Result prReal = PrecisionRecall.compute(realF, m, trainF, floorCount, d);
-        return new Result(n, fd, floor, floorCount, pr, prReal, ClassHistogram.of(fake.predictions(), Classifier.CLASSES));
+    }
+
+    /**
+     * Generated images of any size and channel count brought to the classifier's 28x28 grey input
+     * the way jgan.data.ImageFolder brings a file there (8-bit round((v + 1) * 127.5), shorter side
+     * resized, centre crop, RGB to grey by BT.601 luma), back in [-1, 1]. Images already 28x28x1 are
+     * returned as they are (no rounding).
+     *
+     * @param nchw float32 NCHW [n, c, h, w] in [-1, 1]
+     * @return [n, 28, 28, 1] in [-1, 1]
+     */
+    public static float[] toClassifierInput(float[] nchw, int n, int c, int h, int w) {
+        if (c == Classifier.CHANNELS && h == Classifier.IMAGE_SIZE && w == Classifier.IMAGE_SIZE) {
+            return nchw;
+        }
+        byte[] px = new byte[n * c * h * w];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < c; k++) {
+                for (int p = 0; p < h * w; p++) {
+                    float v = nchw[(i * c + k) * h * w + p];
+                    long q = Math.round((Math.max(-1f, Math.min(1f, v)) + 1) * 127.5);
+                    px[(i * h * w + p) * c + k] = (byte) q; // NHWC bytes
+                }
+            }
+        }
+        ImageDataset d = jgan.data.ImageFolder.resize(ImageDataset.of("generated", px, n, h, w, c, null), Classifier.IMAGE_SIZE,
+                Classifier.CHANNELS);
+        return Classifier.normalised(d);
     }
 
     /** The first {@code n} images of a seeded shuffle of {@code d}, as a dataset. */

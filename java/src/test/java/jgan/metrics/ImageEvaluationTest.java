@@ -70,4 +70,24 @@ class ImageEvaluationTest {
             assertTrue(e.getMessage().contains("image 5"), e.getMessage());
         }
     }
+
+    @Test
+    void otherImageSizesAreBroughtToTheClassifiersGreyInput() {
+        float[] grey = new float[2 * 784];
+        java.util.Arrays.fill(grey, 0.25f);
+        org.junit.jupiter.api.Assertions.assertSame(grey, ImageEvaluation.toClassifierInput(grey, 2, 1, 28, 28), "28x28x1 is used as it is");
+        // two 16x16 RGB images (NCHW): a uniform grey one and one whose red plane is 1, green and blue -1
+        int hw = 16 * 16;
+        float[] rgb = new float[2 * 3 * hw];
+        java.util.Arrays.fill(rgb, 0, 3 * hw, -0.5f);
+        java.util.Arrays.fill(rgb, 3 * hw, 4 * hw, 1f);
+        java.util.Arrays.fill(rgb, 4 * hw, 6 * hw, -1f);
+        float[] out = ImageEvaluation.toClassifierInput(rgb, 2, 3, 16, 16);
+        assertEquals(2 * 784, out.length);
+        // grey -0.5 -> byte round(63.75) = 64 -> 64 / 127.5 - 1; pure red -> BT.601 luma 0.299 * 255 = 76 (+-1)
+        for (int p = 0; p < 784; p++) {
+            assertEquals(64 / 127.5 - 1, out[p], 1.5 / 127.5);
+            assertEquals(76 / 127.5 - 1, out[784 + p], 1.5 / 127.5);
+        }
+    }
 }
