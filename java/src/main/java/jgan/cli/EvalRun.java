@@ -70,7 +70,7 @@ final class EvalRun {
      */
     static Real reference(TrainConfig c, Classifier classifier, int n, Path dataDir, PrintStream err) {
         if (c.data().equals(TrainConfig.FASHION_MNIST)) {
-            Path dir = FashionMnist.locate(dataDir != null ? dataDir : c.dataDir().isEmpty() ? null : Path.of(c.dataDir()), err);
+            Path dir = FashionMnist.locate(dataDir != null ? dataDir : c.dataDir().isEmpty() ? null : Path.of(c.dataDir()), FashionMnist.FILES, err);
             ImageDataset train = FashionMnist.load(dir, true);
             ImageDataset test = FashionMnist.load(dir, false);
             String note = "Fashion-MNIST test set (" + test.count() + " images) as the reference, the floor's sample from its training"
