@@ -44,12 +44,17 @@ final class BenchCommand implements Callable<Integer> {
         PrintStream out = Main.out();
         int steps = NetworkOptions.count("--steps", this.steps, 1);
         int warmup = NetworkOptions.count("--warmup", this.warmup, 1);
-        TrainConfig config = network.config("ring8", TrainConfig.defaults("ring8").steps(), TrainConfig.defaults("ring8").logEvery(),
-                TrainConfig.defaults("ring8").checkpointEvery());
+        TrainConfig config = network.config("ring8", null, null, null);
         try (Device d = DeviceChoice.open(device)) {
             TrainCommand.checkMemory(d, config);
-            out.printf(Locale.ROOT, "jgan bench: fused step, %s, %s loss, batch %d, width %d, depth %d/%d, on %s%n", config.data(),
-                    config.loss().cliName(), config.batch(), config.width(), config.depthG(), config.depthD(), d.description());
+            if (config.images()) {
+                out.printf(Locale.ROOT, "jgan bench: fused step, %s %d x %dx%dx%d (synthetic images), g_width %d, d_width %d, latent %d, %s"
+                        + " loss, on %s%n", config.model(), config.batch(), config.imageSize(), config.imageSize(), config.channels(),
+                        config.gWidth(), config.dWidth(), config.latent(), config.loss().cliName(), d.description());
+            } else {
+                out.printf(Locale.ROOT, "jgan bench: fused step, %s, %s loss, batch %d, width %d, depth %d/%d, on %s%n", config.data(),
+                        config.loss().cliName(), config.batch(), config.width(), config.depthG(), config.depthD(), d.description());
+            }
             double graph = measure(d, config, true, warmup, steps);
             double plain = measure(d, config, false, warmup, steps);
             out.printf(Locale.ROOT, "%-22s %12s%n", "mode", "steps/s");
@@ -61,7 +66,9 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     static double measure(Device d, TrainConfig config, boolean graph, int warmup, int steps) {
-        try (AdversarialStep s = new AdversarialStep(d, config, graph)) {
+        // images: synthetic batches (the step is measured, not the loader), uploaded as training uploads them
+        try (AdversarialStep s = config.images() ? new AdversarialStep(d, config, graph, new jgan.gan.RandomImageBatches(config.batch(),
+                config.imageSize(), config.channels(), config.seed())) : new AdversarialStep(d, config, graph)) {
             for (int i = 0; i < warmup; i++) {
                 s.step();
             }

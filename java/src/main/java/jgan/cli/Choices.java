@@ -36,18 +36,85 @@ final class Choices {
     static final class DataNames extends Names {
         @Override
         List<String> names() {
-            return List.of("ring8", "grid25");
+            return List.of("ring8", "grid25", "fashion-mnist", "DIR (a folder of images)");
         }
     }
 
+    /**
+     * A data set's name (ring8, grid25, fashion-mnist; any case, fashion_mnist too) or, for anything
+     * else, the path of a folder of images as typed (checked to be a folder when the config is made).
+     */
     static final class DataConverter implements ITypeConverter<String> {
         @Override
         public String convert(String value) {
-            try {
-                return Mixture.named(value).name();
-            } catch (IllegalArgumentException e) {
-                throw refuse("mixture", value, new DataNames().names());
+            String v = value.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            if (v.equals("ring8") || v.equals("grid25") || v.equals("fashion-mnist")) {
+                return v;
             }
+            if (value.isBlank()) {
+                throw refuse("data", value, new DataNames().names());
+            }
+            return value;
+        }
+    }
+
+    static final class ModelNames extends Names {
+        @Override
+        List<String> names() {
+            return List.of("dcgan", "mlp-conv", "mlp");
+        }
+    }
+
+    static final class ModelConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String v = value.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            if (!new ModelNames().names().contains(v)) {
+                throw refuse("model", value, new ModelNames().names());
+            }
+            return v;
+        }
+    }
+
+    static final class SampleBnNames extends Names {
+        @Override
+        List<String> names() {
+            return List.of("eval", "batch");
+        }
+    }
+
+    static final class SampleBnConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String v = value.toLowerCase(java.util.Locale.ROOT);
+            if (!new SampleBnNames().names().contains(v)) {
+                throw refuse("--sample-bn", value, new SampleBnNames().names());
+            }
+            return v;
+        }
+    }
+
+    /** A colour: white, black, grey/gray, or #rrggbb / rrggbb (any case); as #rrggbb in lower case. */
+    static final class ColourConverter implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String v = value.toLowerCase(java.util.Locale.ROOT);
+            switch (v) {
+                case "white":
+                    return "#ffffff";
+                case "black":
+                    return "#000000";
+                case "grey":
+                case "gray":
+                    return "#808080";
+                default:
+                    break;
+            }
+            String hex = v.startsWith("#") ? v.substring(1) : v;
+            if (!hex.matches("[0-9a-f]{6}")) {
+                throw new TypeConversionException("unknown colour '" + value + "': use white, black, grey or #rrggbb");
+            }
+            return "#" + hex;
         }
     }
 

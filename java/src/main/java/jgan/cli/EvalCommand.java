@@ -80,6 +80,11 @@ final class EvalCommand implements Callable<Integer> {
                 TrainCommand.checkSameSettings(run, stored, Main.err()); // config.json edited, or a checkpoint of another run
             }
         }
+        if (config.images()) {
+            throw new IllegalArgumentException(run + " is an image run (" + config.data() + ", model " + config.model() + "): eval computes"
+                    + " the 2-D mixtures' mode metrics, which images do not have; its samples are " + run.resolve("grid.png") + " and "
+                    + run.resolve(RunFolder.SAMPLES) + "/step_N.png, its losses " + run.resolve("losses.png"));
+        }
         Path samples = run.resolve("samples.csv");
         if (!Files.exists(samples)) {
             throw new IllegalArgumentException(unfinished(run));

@@ -30,25 +30,60 @@ final class NetworkOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--data", paramLabel = "MIXTURE", converter = Choices.DataConverter.class, completionCandidates = Choices.DataNames.class,
-            description = "The 2-D mixture: ${COMPLETION-CANDIDATES} (train: required; bench: default ring8).")
+    @Option(names = "--data", paramLabel = "DATA", converter = Choices.DataConverter.class, completionCandidates = Choices.DataNames.class,
+            description = "What to learn: ${COMPLETION-CANDIDATES} (train: required; bench: default ring8). ring8 and grid25 are 2-D"
+                    + " mixtures (model mlp); fashion-mnist and a folder are images (model dcgan, DCGAN's settings: batch 64, latent 100,"
+                    + " Adam 2e-4, beta1 0.5, init normal_002). A folder named like one of the names: give it as ./NAME.")
     String data;
+
+    @Option(names = "--model", paramLabel = "NAME", converter = Choices.ModelConverter.class, completionCandidates = Choices.ModelNames.class,
+            description = "The networks, images only: ${COMPLETION-CANDIDATES} (default: dcgan for images, mlp for the mixtures).")
+    String model;
+
+    @Option(names = "--image-size", paramLabel = "N", description = "Image height = width, images only (default: 28 fashion-mnist,"
+            + " 32 a folder; dcgan: 28 or a power of two 16..256). Images are resized keeping their aspect and centre-cropped to it"
+            + " (Fashion-MNIST too, from its 28x28).")
+    Long imageSize;
+
+    @Option(names = "--channels", paramLabel = "1|3", description = "1 grey or 3 RGB, images only (default: 1 fashion-mnist, 3 a folder).")
+    Long channels;
+
+    @Option(names = "--g-width", paramLabel = "N", description = "G's width, images only: DCGAN's ngf (default: 32); mlp-conv: its dense"
+            + " layers' width (default: 512).")
+    Long gWidth;
+
+    @Option(names = "--d-width", paramLabel = "N", description = "D's width, images only: DCGAN's ndf; mlp-conv: its first convolution's"
+            + " channels, doubling with each (default: 32).")
+    Long dWidth;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "With --data fashion-mnist: the folder of its four idx .gz files"
+            + " (default: /usr/share/datasets/fashion-mnist, installed by apt-get where jgan runs as root).")
+    String dataDir;
+
+    @Option(names = "--sample-bn", paramLabel = "MODE", converter = Choices.SampleBnConverter.class,
+            completionCandidates = Choices.SampleBnNames.class, description = "G's batch norm for the sample grids: eval (running"
+            + " statistics: a fixed z gives the same image whatever the batch) or batch (the grid's own statistics) (default: eval).")
+    String sampleBn;
+
+    @Option(names = "--background", paramLabel = "COLOUR", converter = Choices.ColourConverter.class,
+            description = "The colour transparent images of a folder are composited onto: white, black, grey or #rrggbb (default: white).")
+    String background;
 
     @Option(names = "--loss", paramLabel = "NAME", converter = Choices.LossConverter.class, completionCandidates = Choices.LossNames.class,
             description = "Adversarial objective: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). wasserstein brings its own"
                     + " defaults: --clip 0.01, --n-critic 5, --beta1 0, --beta2 0.9.")
     LossKind loss;
 
-    @Option(names = "--batch", paramLabel = "N", description = "Rows per real and per fake batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", paramLabel = "N", description = "Rows per real and per fake batch (default: ${DEFAULT-VALUE}; images: 64).")
     Long batch;
 
     @Option(names = "--lr", paramLabel = "X", description = "Adam learning rate of both G and D (default: --lr-g and --lr-d).")
     Float lr;
 
-    @Option(names = "--lr-g", paramLabel = "X", description = "Adam learning rate of G (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr-g", paramLabel = "X", description = "Adam learning rate of G (default: ${DEFAULT-VALUE}; images: 2e-4).")
     Float lrG;
 
-    @Option(names = "--lr-d", paramLabel = "X", description = "Adam learning rate of D (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr-d", paramLabel = "X", description = "Adam learning rate of D (default: ${DEFAULT-VALUE}; images: 2e-4).")
     Float lrD;
 
     @Option(names = "--beta1", paramLabel = "X", description = "Adam beta1, both networks (default: ${DEFAULT-VALUE}; wasserstein: 0).")
@@ -60,30 +95,30 @@ final class NetworkOptions {
     @Option(names = "--seed", paramLabel = "N", description = "Seeds initialisation, latent and data draws (default: ${DEFAULT-VALUE}).")
     Long seed;
 
-    @Option(names = "--latent", paramLabel = "N", description = "Dimension of z ~ N(0, I) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--latent", paramLabel = "N", description = "Dimension of z ~ N(0, I) (default: ${DEFAULT-VALUE}; images: 100).")
     Long latent;
 
-    @Option(names = "--width", paramLabel = "N", description = "Hidden width of G and D (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--width", paramLabel = "N", description = "Hidden width of G and D, mlp only (default: ${DEFAULT-VALUE}).")
     Long width;
 
     @Option(names = "--depth", paramLabel = "N", description = "Hidden layers of both G and D (default: --depth-g and --depth-d).")
     Long depth;
 
-    @Option(names = "--depth-g", paramLabel = "N", description = "Hidden layers of G (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--depth-g", paramLabel = "N", description = "Hidden layers of G: mlp, mlp-conv's dense G (default: ${DEFAULT-VALUE}; mlp-conv: 2).")
     Long depthG;
 
-    @Option(names = "--depth-d", paramLabel = "N", description = "Hidden layers of D (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--depth-d", paramLabel = "N", description = "Hidden layers of D: mlp; mlp-conv's convolutions (default: ${DEFAULT-VALUE}; mlp-conv: 2).")
     Long depthD;
 
     @Option(names = "--activation", paramLabel = "NAME", converter = Choices.ActivationConverter.class, completionCandidates = Choices.ActivationNames.class,
-            description = "Hidden activation: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+            description = "Hidden activation, mlp only: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Activation activation;
 
     @Option(names = "--slope", paramLabel = "X", description = "Leaky ReLU slope (default: ${DEFAULT-VALUE}; only with --activation leakyrelu).")
     Float slope;
 
     @Option(names = "--init", paramLabel = "NAME", converter = Choices.InitConverter.class, completionCandidates = Choices.InitNames.class,
-            description = "Weight initialisation: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+            description = "Weight initialisation: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; images: normal_002, DCGAN's).")
     Init init;
 
     @Option(names = "--n-critic", paramLabel = "N", description = "D updates per G update (default: ${DEFAULT-VALUE}; wasserstein: 5).")
@@ -120,14 +155,76 @@ final class NetworkOptions {
         return o.userObject() instanceof java.lang.reflect.Field f && f.getDeclaringClass() == NetworkOptions.class;
     }
 
-    /** The config of these options, with {@code steps}, {@code logEvery}, {@code checkpointEvery} and {@code dataFallback} from the command. */
-    TrainConfig config(String dataFallback, long steps, long logEvery, long checkpointEvery) {
-        String mixture = data != null ? data : dataFallback;
-        if (mixture == null) {
-            throw new IllegalArgumentException("missing --data MIXTURE (ring8 or grid25)");
+    /** The options that only image runs take, and those that only the mlp networks take. */
+    static final List<String> IMAGE_OPTIONS = List.of("--model", "--image-size", "--channels", "--g-width", "--d-width", "--data-dir",
+            "--sample-bn", "--background");
+    static final List<String> MLP_OPTIONS = List.of("--width", "--depth", "--depth-g", "--depth-d", "--activation", "--slope");
+
+    /**
+     * The config of these options, with {@code steps}, {@code logEvery}, {@code checkpointEvery}
+     * (null: the data's default) and {@code dataFallback} from the command. An option not given
+     * takes the default of the data ({@link TrainConfig#defaults(String, LossKind)}).
+     */
+    TrainConfig config(String dataFallback, Long steps, Long logEvery, Long checkpointEvery) {
+        String named = data != null ? data : dataFallback;
+        if (named == null) {
+            throw new IllegalArgumentException("missing --data DATA (ring8, grid25, fashion-mnist or a folder of images)");
         }
+        boolean folder = !List.of("ring8", "grid25", "fashion-mnist").contains(named);
+        String dataName = folder ? TrainConfig.FOLDER : named;
+        boolean images = folder || dataName.equals(TrainConfig.FASHION_MNIST);
         LossKind l = loss;
         Activation act = activation;
+        if (!images) {
+            List<String> wrong = new ArrayList<>();
+            for (String o : IMAGE_OPTIONS) {
+                if (given(o)) {
+                    wrong.add(o);
+                }
+            }
+            if (!wrong.isEmpty()) {
+                throw new IllegalArgumentException(String.join(", ", wrong) + (wrong.size() == 1 ? " is" : " are") + " for images; the"
+                        + " 2-D mixture " + dataName + " is learnt by model mlp: remove " + (wrong.size() == 1 ? "it" : "them"));
+            }
+        }
+        if (given("--data-dir") && !dataName.equals(TrainConfig.FASHION_MNIST)) {
+            throw new IllegalArgumentException("--data-dir is where fashion-mnist's idx files are; a folder of images is given as --data "
+                    + named + " itself: remove --data-dir");
+        }
+        String dir = "";
+        if (folder) {
+            java.nio.file.Path p = java.nio.file.Path.of(named);
+            if (!java.nio.file.Files.isDirectory(p)) {
+                throw new IllegalArgumentException("unknown data '" + named + "': use ring8, grid25, fashion-mnist or a folder of images ("
+                        + (java.nio.file.Files.exists(p) ? named + " is a file, not a folder" : "there is no folder " + named) + ")");
+            }
+            dir = p.toAbsolutePath().normalize().toString();
+        } else if (given("--data-dir")) {
+            java.nio.file.Path p = java.nio.file.Path.of(dataDir);
+            if (!java.nio.file.Files.isDirectory(p)) {
+                throw new IllegalArgumentException("--data-dir " + dataDir + ": " + (java.nio.file.Files.exists(p) ? "not a folder"
+                        : "no such folder"));
+            }
+            dir = p.toAbsolutePath().normalize().toString();
+        }
+        String chosenModel = given("--model") ? model : images ? "dcgan" : "mlp";
+        if (images) {
+            // dcgan: only --g-width/--d-width shape it (slope 0.2 as the paper); mlp-conv: --g-width and --depth-g its dense G,
+            // --d-width and --depth-d its convolutions, --slope both
+            List<String> apply = chosenModel.equals("dcgan") ? List.of() : List.of("--depth", "--depth-g", "--depth-d", "--slope");
+            List<String> wrong = new ArrayList<>();
+            for (String o : MLP_OPTIONS) {
+                if (given(o) && !apply.contains(o)) {
+                    wrong.add(o);
+                }
+            }
+            if (!wrong.isEmpty()) {
+                throw new IllegalArgumentException(String.join(", ", wrong) + (wrong.size() == 1 ? " has" : " have") + " no effect on model "
+                        + chosenModel + " (" + (chosenModel.equals("dcgan") ? "its sizes are --g-width and --d-width"
+                        : "its sizes are --g-width and --depth-g for the dense G, --d-width and --depth-d for the convolutions, --slope")
+                        + "): remove " + (wrong.size() == 1 ? "it" : "them"));
+            }
+        }
         if (given("--clip") && l != LossKind.WASSERSTEIN) {
             throw new IllegalArgumentException("--clip clips the critic's weights for --loss wasserstein only; it has no effect with --loss "
                     + l.cliName() + ": remove it");
@@ -136,9 +233,11 @@ final class NetworkOptions {
             throw new IllegalArgumentException("--label-smoothing softens the real target, and --loss " + l.cliName()
                     + " has none: remove it");
         }
-        if (given("--slope") && act != Activation.LEAKY_RELU) {
+        TrainConfig d = TrainConfig.defaults(dataName, l);
+        Activation actual = given("--activation") ? act : d.activation();
+        if (given("--slope") && actual != Activation.LEAKY_RELU) {
             throw new IllegalArgumentException("--slope is the leaky ReLU's; it has no effect with --activation "
-                    + TrainConfig.activationName(act) + ": remove it or add --activation leakyrelu");
+                    + TrainConfig.activationName(actual) + ": remove it or add --activation leakyrelu");
         }
         if (lr != null && (given("--lr-g") || given("--lr-d"))) {
             throw new IllegalArgumentException("--lr sets both --lr-g and --lr-d: give --lr, or --lr-g and --lr-d");
@@ -146,42 +245,105 @@ final class NetworkOptions {
         if (depth != null && (given("--depth-g") || given("--depth-d"))) {
             throw new IllegalArgumentException("--depth sets both --depth-g and --depth-d: give --depth, or --depth-g and --depth-d");
         }
-        TrainConfig d = TrainConfig.defaults(mixture, l);
         Map<String, Object> m = d.toMap();
-        m.put("steps", count("--steps", steps, 1));
-        m.put("log_every", count("--log-every", logEvery, 1));
-        m.put("checkpoint_every", count("--checkpoint-every", checkpointEvery, 0));
-        m.put("batch", count("--batch", batch, 1));
-        m.put("latent", count("--latent", latent, 1));
-        m.put("width", count("--width", width, 1));
-        m.put("depth_g", count(depth != null ? "--depth" : "--depth-g", depth != null ? depth : depthG, 1));
-        m.put("depth_d", count(depth != null ? "--depth" : "--depth-d", depth != null ? depth : depthD, 1));
-        m.put("seed", seed);
-        m.put("lr_g", positiveFinite(lr != null ? "--lr" : "--lr-g", lr != null ? lr : lrG));
-        m.put("lr_d", positiveFinite(lr != null ? "--lr" : "--lr-d", lr != null ? lr : lrD));
-        if (given("--beta1") || l != LossKind.WASSERSTEIN) {
+        if (images) {
+            m.put("data_dir", dir);
+            m.put("model", chosenModel);
+            if (chosenModel.equals("mlp-conv")) {
+                TrainConfig mc = TrainConfig.mlpConvDefaults(d);
+                m.put("g_width", mc.gWidth());
+                m.put("d_width", mc.dWidth());
+                m.put("depth_g", mc.depthG());
+                m.put("depth_d", mc.depthD());
+            }
+        }
+        if (steps != null) {
+            m.put("steps", count("--steps", steps, 1));
+        }
+        if (logEvery != null) {
+            m.put("log_every", count("--log-every", logEvery, 1));
+        }
+        if (checkpointEvery != null) {
+            m.put("checkpoint_every", count("--checkpoint-every", checkpointEvery, 0));
+        }
+        putCount(m, "batch", "--batch", batch, 1);
+        putCount(m, "latent", "--latent", latent, 1);
+        putCount(m, "width", "--width", width, 1);
+        if (depth != null) {
+            m.put("depth_g", count("--depth", depth, 1));
+            m.put("depth_d", count("--depth", depth, 1));
+        } else {
+            putCount(m, "depth_g", "--depth-g", depthG, 1);
+            putCount(m, "depth_d", "--depth-d", depthD, 1);
+        }
+        if (given("--seed")) {
+            m.put("seed", seed);
+        }
+        if (lr != null) {
+            m.put("lr_g", positiveFinite("--lr", lr));
+            m.put("lr_d", positiveFinite("--lr", lr));
+        } else {
+            if (given("--lr-g")) {
+                m.put("lr_g", positiveFinite("--lr-g", lrG));
+            }
+            if (given("--lr-d")) {
+                m.put("lr_d", positiveFinite("--lr-d", lrD));
+            }
+        }
+        if (given("--beta1")) {
             m.put("beta1", fraction("--beta1", beta1));
         }
-        if (given("--beta2") || l != LossKind.WASSERSTEIN) {
+        if (given("--beta2")) {
             m.put("beta2", fraction("--beta2", beta2));
         }
-        if (given("--n-critic") || l != LossKind.WASSERSTEIN) {
-            m.put("n_critic", count("--n-critic", nCritic, 1));
-        }
+        putCount(m, "n_critic", "--n-critic", nCritic, 1);
         if (given("--clip")) {
             m.put("clip", nonNegativeFinite("--clip", clip));
         }
-        m.put("activation", TrainConfig.activationName(act));
-        m.put("slope", nonNegativeFinite("--slope", slope));
-        m.put("init", init.name().toLowerCase(Locale.ROOT));
-        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
-            throw new IllegalArgumentException("--label-smoothing must be in [0, 1), got " + labelSmoothing);
+        if (given("--activation")) {
+            m.put("activation", TrainConfig.activationName(act));
         }
-        m.put("label_smoothing", labelSmoothing);
-        m.put("tf32", tf32);
+        if (given("--slope")) {
+            m.put("slope", nonNegativeFinite("--slope", slope));
+        }
+        if (given("--init")) {
+            m.put("init", init.name().toLowerCase(Locale.ROOT));
+        }
+        if (given("--label-smoothing")) {
+            if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+                throw new IllegalArgumentException("--label-smoothing must be in [0, 1), got " + labelSmoothing);
+            }
+            m.put("label_smoothing", labelSmoothing);
+        }
+        if (given("--tf32")) {
+            m.put("tf32", tf32);
+        }
+        if (images) {
+            putCount(m, "image_size", "--image-size", imageSize, 1);
+            putCount(m, "channels", "--channels", channels, 1);
+            putCount(m, "g_width", "--g-width", gWidth, 1);
+            putCount(m, "d_width", "--d-width", dWidth, 1);
+            if (given("--sample-bn")) {
+                m.put("sample_bn", sampleBn);
+            }
+            if (given("--background")) {
+                m.put("background", background);
+            }
+        }
         TrainConfig c = TrainConfig.fromMap(m);
-        checkSizes(c, depth == null && given("--depth-g") ? "--depth-g" : depth == null && given("--depth-d") ? "--depth-d" : "--depth");
+        if (!images) {
+            checkSizes(c, depth == null && given("--depth-g") ? "--depth-g" : depth == null && given("--depth-d") ? "--depth-d" : "--depth");
+        } else {
+            jgan.gan.Networks.check(c);
+        }
         return c;
+    }
+
+    /** Puts an option given by the user (as a count >= min) into the config map; leaves the default otherwise. */
+    private void putCount(Map<String, Object> m, String key, String option, Long v, long min) {
+        if (v != null && given(option)) {
+            m.put(key, count(option, v, min));
+        }
     }
 
     /** A count given as a long: refused with the option's name below {@code min} or past what an int holds. */

@@ -23,15 +23,18 @@ import jgan.io.FileError;
  * <pre>
  *   RUN/.lock              held (FileChannel.tryLock) by the command writing the run; holds its pid
  *   RUN/config.json        RUN/log.csv        RUN/checkpoint.bin      RUN/samples.csv
- *   RUN/samples.png        RUN/metrics.json   RUN/samples/step_NNNNNNN.csv
+ *   RUN/samples.png        RUN/metrics.json   RUN/samples/step_NNNNNNN.csv       (2-D mixtures)
+ *   RUN/grid.png           RUN/samples/step_NNNNNNN.png   RUN/data-report.txt        (images)
+ *   RUN/losses.png                                                                   (every run)
  * </pre>
  */
 final class RunFolder {
     static final String LOCK = ".lock";
     /** The files jgan writes at the top of a run folder (their .tmp siblings too). */
-    static final List<String> FILES = List.of("config.json", "log.csv", "checkpoint.bin", "samples.csv", "samples.png", "metrics.json");
+    static final List<String> FILES = List.of("config.json", "log.csv", "checkpoint.bin", "samples.csv", "samples.png", "metrics.json",
+            "grid.png", "losses.png", "data-report.txt");
     static final String SAMPLES = "samples";
-    private static final Pattern STEP_SAMPLES = Pattern.compile("step_\\d+\\.csv(\\.tmp)?");
+    private static final Pattern STEP_SAMPLES = Pattern.compile("step_\\d+\\.(csv|png)(\\.tmp)?");
 
     private RunFolder() {
     }

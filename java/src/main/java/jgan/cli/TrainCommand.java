@@ -19,6 +19,8 @@ import jgan.gan.TrainConfig;
 import jgan.gan.TrainingCheckpoint;
 import jgan.io.Checkpoint;
 import jgan.io.AtomicFiles;
+import jgan.io.ImageGrid;
+import jgan.io.LossPlot;
 import jgan.io.FileError;
 import jgan.io.Json;
 import picocli.CommandLine.Command;
@@ -42,8 +44,11 @@ import picocli.CommandLine.Spec;
  * </pre>
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Trains a GAN on a 2-D mixture and writes the run folder RUN (config.json, log.csv, checkpoint.bin,"
-                + " samples.csv, samples/, samples.png, metrics.json).",
+        description = {"Trains a GAN on images (DCGAN on Fashion-MNIST or a folder of images) or on a 2-D mixture and writes the run"
+                + " folder RUN (config.json, log.csv, checkpoint.bin, losses.png; images: samples/step_N.png, grid.png, data-report.txt;"
+                + " mixtures: samples.csv, samples/, samples.png, metrics.json).",
+            "  jgan train --data fashion-mnist --out runs/fmnist",
+            "  jgan train --data DIR --out runs/mine [--image-size 64 --channels 3]",
             "  jgan train --data ring8 --out runs/ring8",
             "  jgan train --resume runs/ring8 [--steps N]   (continue where the checkpoint left it; Ctrl-C stops it safely)"},
         exitCodeListHeading = "%nExit status:%n",
@@ -70,13 +75,14 @@ final class TrainCommand implements Callable<Integer> {
             defaultValue = "auto", description = "Where to train: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: the GPU when there is one, else cpu).")
     String device;
 
-    @Option(names = "--steps", paramLabel = "N", description = "Generator updates in all (default: ${DEFAULT-VALUE}; with --resume: the run's, or more to extend it).")
+    @Option(names = "--steps", paramLabel = "N", description = "Generator updates in all (default: ${DEFAULT-VALUE}; images: " + TrainConfig.IMAGE_STEPS + "; with --resume: the"
+            + " run's, or more to extend it).")
     Long steps;
 
-    @Option(names = "--log-every", paramLabel = "N", description = "Steps between progress lines and log.csv rows (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--log-every", paramLabel = "N", description = "Steps between progress lines and log.csv rows (default: ${DEFAULT-VALUE}; images: 100).")
     Long logEvery;
 
-    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints, 0: only at the end (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints (and sample grids), 0: only at the end (default: ${DEFAULT-VALUE}; images: 500).")
     Long checkpointEvery;
 
     @Mixin
@@ -115,11 +121,13 @@ final class TrainCommand implements Callable<Integer> {
         }
         Path run = RunFolder.checkedPath(this.out, "--out");
         // Everything is validated before any file is touched: options, the folder, the device, the networks.
-        TrainConfig config = network.config(null, steps, logEvery, checkpointEvery);
+        TrainConfig config = network.config(null, given("--steps") ? steps : null, given("--log-every") ? logEvery : null,
+                given("--checkpoint-every") ? checkpointEvery : null);
         checkNewRunFolder(run, force);
         try (Device device = DeviceChoice.open(this.device)) {
             checkMemory(device, config);
-            try (AdversarialStep step = new AdversarialStep(device, config, true)) {
+            Prepared prepared = prepare(device, config, err);
+            try (AdversarialStep step = prepared.step()) {
                 boolean created = !Files.exists(run);
                 try {
                     Files.createDirectories(run);
@@ -134,7 +142,8 @@ final class TrainCommand implements Callable<Integer> {
                     RunFolder.removeLeftovers(run);
                     AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
                     started = true;
-                    header(out, config, step, device);
+                    writeReport(run, prepared);
+                    header(out, config, step, device, prepared.data());
                     return train(step, run, 0, new LogHistory(List.of(), 0), 0, false, out);
                 } finally {
                     if (!started && created) {
@@ -145,12 +154,37 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** A run's step and what its first line says about the data (and, for a folder, RUN/data-report.txt's text, else null). */
+    private record Prepared(AdversarialStep step, String data, String report) {
+    }
+
+    /** The step of {@code config}: on its mixture, or on its images (opened here, before any file of the run is written). */
+    private static Prepared prepare(Device device, TrainConfig config, PrintStream err) {
+        if (!config.images()) {
+            return new Prepared(new AdversarialStep(device, config, true), config.data(), null);
+        }
+        ImageData.Opened d = ImageData.open(config, err);
+        try {
+            return new Prepared(new AdversarialStep(device, config, true, d.batches()), d.description(), d.report());
+        } catch (RuntimeException | Error e) {
+            d.batches().close();
+            throw e;
+        }
+    }
+
+    /** RUN/data-report.txt of a folder run: the files read and those skipped, with the reasons. */
+    private static void writeReport(Path run, Prepared prepared) {
+        if (prepared.report() != null) {
+            AtomicFiles.write(run.resolve("data-report.txt"), prepared.report(), "");
+        }
+    }
+
     /**
      * On the cpu device the tensors live in the Java heap: a run that cannot fit is refused at
      * once, with what to lower, instead of failing after minutes of allocation.
      */
     static void checkMemory(Device device, TrainConfig config) {
-        if (device.kind() != jgan.device.DeviceKind.CPU) {
+        if (device.kind() != jgan.device.DeviceKind.CPU || config.images()) { // image networks: an OutOfMemoryError is reported as such
             return;
         }
         long need = NetworkOptions.estimatedBytes(config), have = Runtime.getRuntime().maxMemory();
@@ -212,9 +246,10 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static void header(PrintStream out, TrainConfig config, AdversarialStep step, Device device) {
-        out.printf(Locale.ROOT, "jgan train: %s, %s loss (%s), %d steps of batch %d on %s%n", config.data(), config.loss().cliName(),
-                config.lossSettings(), config.steps(), config.batch(), device.description());
+    private static void header(PrintStream out, TrainConfig config, AdversarialStep step, Device device, String data) {
+        out.printf(Locale.ROOT, "jgan train: %s, %s%s loss (%s), %d steps of batch %d on %s%n", data, config.images() ? "model "
+                + config.model() + ", " : "", config.loss().cliName(), config.lossSettings(), config.steps(), config.batch(),
+                device.description());
         out.println("G: " + step.generator().describe().replace("\n", "; "));
         out.println("D: " + step.discriminator().describe().replace("\n", "; "));
     }
@@ -262,18 +297,27 @@ final class TrainCommand implements Callable<Integer> {
             }
             LogHistory history = LogHistory.read(run.resolve("log.csv"), start, err);
             double elapsed = TrainingCheckpoint.elapsed(checkpoint);
-            try (Device device = DeviceChoice.open(deviceName);
-                 AdversarialStep step = new AdversarialStep(device, checked(device, config), true)) {
-                TrainingCheckpoint.restore(checkpoint, step);
-                RunFolder.removeLeftovers(run);
-                AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
-                if (recovered) {
-                    err.println("jgan train: warning: " + run.resolve("config.json") + " was missing; written again from the config stored"
-                            + " in " + ckFile);
+            try (Device device = DeviceChoice.open(deviceName)) {
+                Prepared prepared = prepare(device, checked(device, config), err);
+                try (AdversarialStep step = prepared.step()) {
+                    TrainingCheckpoint.restore(checkpoint, step);
+                    long before = TrainingCheckpoint.dataImages(checkpoint);
+                    if (config.images() && before >= 0 && before != step.realBatches().images()) {
+                        err.printf(Locale.ROOT, "jgan train: warning: the run was trained on %,d images and %s now holds %,d: it continues,"
+                                + " but on other batches than an uninterrupted run would have seen%n", before, prepared.data(),
+                                step.realBatches().images());
+                    }
+                    RunFolder.removeLeftovers(run);
+                    AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
+                    writeReport(run, prepared);
+                    if (recovered) {
+                        err.println("jgan train: warning: " + run.resolve("config.json") + " was missing; written again from the config"
+                                + " stored in " + ckFile);
+                    }
+                    header(out, config, step, device, prepared.data());
+                    out.println("resumed at step " + start);
+                    return train(step, run, start, history, Math.max(elapsed, history.elapsed()), true, out);
                 }
-                header(out, config, step, device);
-                out.println("resumed at step " + start);
-                return train(step, run, start, history, Math.max(elapsed, history.elapsed()), true, out);
             }
         }
     }
@@ -441,6 +485,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     static volatile Phase phase = Phase.DONE;
+    /** The files written once training is complete, for what a signal then says. */
+    private static volatile String finishing = "samples.csv, metrics.json, samples.png and losses.png";
     private static volatile long lastStep;
 
     /**
@@ -457,10 +503,10 @@ final class TrainCommand implements Callable<Integer> {
         if (p == Phase.FINISHING) {
             return first
                     ? "\njgan train: SIG" + sigName + ": training is complete (step " + lastStep + " of " + lastStep + ", checkpoint"
-                    + " written); writing samples.csv, metrics.json and samples.png, a moment; a second signal stops at once"
+                    + " written); writing " + finishing + ", a moment; a second signal stops at once"
                     : "\njgan train: second signal (SIG" + sigName + "): stopped at once; training is complete: the checkpoint of its"
-                    + " last step (" + lastStep + ") in " + run.resolve("checkpoint.bin") + " is kept, nothing is lost but samples.csv,"
-                    + " metrics.json or samples.png may be missing";
+                    + " last step (" + lastStep + ") in " + run.resolve("checkpoint.bin") + " is kept, nothing is lost but "
+                    + finishing.replace(" and ", " or ") + " may be missing";
         }
         if (first) {
             return "\njgan train: SIG" + sigName + ": stopping after the current step (" + current + ") and writing a"
@@ -500,6 +546,8 @@ final class TrainCommand implements Callable<Integer> {
         keptStep = start > 0 ? start : -1;
         current = start + 1;
         lastStep = c.steps();
+        finishing = c.images() ? "samples/step_" + String.format("%07d", c.steps()) + ".png, grid.png and losses.png"
+                : "samples.csv, metrics.json, samples.png and losses.png";
         phase = Phase.TRAINING;
         if (handleSignals) {
             installSignalHandlers();
@@ -520,6 +568,7 @@ final class TrainCommand implements Callable<Integer> {
         Progress progress = new Progress(out, start, c.steps());
         long t0 = System.nanoTime(), tLast = t0, sLast = start;
         long kept = start > 0 ? start : -1; // the step of the checkpoint on disk
+        boolean logged = !history.rows().isEmpty(); // log.csv has a row: losses.png can be drawn
         while (step.steps() < c.steps()) {
             current = step.steps() + 1;
             step.step();
@@ -535,6 +584,7 @@ final class TrainCommand implements Callable<Integer> {
                     String row = String.format(Locale.ROOT, "%d,%.6g,%.6g,%.6g,%.6g,%.1f,%.1f", s, st.lossD(), st.lossG(), st.dReal(),
                             st.dFake(), rate, elapsed0 + (now - t0) / 1e9);
                     append(log, row);
+                    logged = true;
                     progress.line(s, rate, String.format(Locale.ROOT, "loss_D %s  loss_G %s  D(x) %.3f  D(G(z)) %.3f", loss(st.lossD()),
                             loss(st.lossG()), st.dReal(), st.dFake()));
                     if (!Float.isFinite(st.lossD()) || !Float.isFinite(st.lossG())) {
@@ -551,11 +601,30 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 if (!last && c.checkpointEvery() > 0 && s % c.checkpointEvery() == 0) {
                     kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
-                    writeSamples(step, run.resolve("samples").resolve(String.format("step_%07d.csv", s)), "the checkpoint of step " + s
-                            + " in " + run.resolve("checkpoint.bin") + " is kept: continue with jgan train --resume " + run
-                            + " once there is room");
+                    String intact = "the checkpoint of step " + s + " in " + run.resolve("checkpoint.bin") + " is kept: continue with jgan"
+                            + " train --resume " + run + " once there is room";
+                    if (c.images()) {
+                        writeGrid(step, run, s, intact);
+                    } else {
+                        writeSamples(step, run.resolve("samples").resolve(String.format("step_%07d.csv", s)), intact);
+                    }
+                    writeLosses(run, logged, intact);
                 }
             }
+        }
+        if (c.images()) {
+            synchronized (WRITING) {
+                kept = checkpoint(step, run, kept, elapsed0 + (System.nanoTime() - t0) / 1e9, resumed);
+                phase = Phase.FINISHING; // a signal from now on loses nothing: it is told so
+                progress.done();
+                String intact = "training is complete and its checkpoint (step " + kept + ") in " + run.resolve("checkpoint.bin")
+                        + " is kept";
+                Path grid = writeGrid(step, run, c.steps(), intact + ", but the samples are not written");
+                writeLosses(run, true, intact + ", and the samples are written");
+                out.printf(Locale.ROOT, "done in %.1f s: samples in %s%n", (System.nanoTime() - t0) / 1e9, grid);
+            }
+            out.println("wrote " + run.toAbsolutePath());
+            return 0;
         }
         float[] samples;
         synchronized (WRITING) {
@@ -577,10 +646,62 @@ final class TrainCommand implements Callable<Integer> {
             } catch (IllegalStateException | LinkageError e) { // no font or no java.desktop: the run is complete without its picture
                 Main.err().println("jgan train: warning: samples.png not drawn: " + e.getMessage());
             }
+            writeLosses(run, true, finished + ", with metrics.json and samples.png");
         }
         out.printf(Locale.ROOT, "done in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, metrics);
         out.println("wrote " + run.toAbsolutePath());
         return 0;
+    }
+
+    /** Images in a sample grid: 8 x 8. */
+    static final int GRID_IMAGES = 64;
+
+    /**
+     * RUN/samples/step_N.png and RUN/grid.png (the same picture: the latest): 64 images of G from
+     * the fixed z (AdversarialStep#sampleImages), tiled by jgan.io.ImageGrid; returns grid.png.
+     */
+    static Path writeGrid(AdversarialStep step, Path run, long s, String context) {
+        TrainConfig c = step.config();
+        float[] images = step.sampleImages(GRID_IMAGES);
+        Path file = run.resolve(RunFolder.SAMPLES).resolve(String.format("step_%07d.png", s));
+        Path parent = file.toAbsolutePath().getParent();
+        if (Files.isSymbolicLink(parent)) {
+            throw new IllegalStateException("cannot write " + file + ": " + parent + " has become a symbolic link; jgan never writes"
+                    + " through a link out of the run folder");
+        }
+        try {
+            Files.createDirectories(parent);
+        } catch (IOException e) {
+            throw FileError.of("create the folder", parent, e, "");
+        }
+        byte[] png;
+        try {
+            png = ImageGrid.png(ImageGrid.image(images, GRID_IMAGES, c.imageSize(), c.imageSize(), c.channels(), gridScale(c.imageSize())));
+        } catch (LinkageError e) { // no java.desktop: the run goes on without its pictures
+            Main.err().println("jgan train: warning: " + file.getFileName() + " not drawn: " + e);
+            return run.resolve("grid.png");
+        }
+        AtomicFiles.write(file, png, context);
+        AtomicFiles.write(run.resolve("grid.png"), png, context);
+        return run.resolve("grid.png");
+    }
+
+    /** Small images are enlarged in the grid to at least 64 pixels a side (28 -> x3, 32 -> x2, 64 and more -> x1). */
+    static int gridScale(int imageSize) {
+        return Math.min(16, Math.max(1, (64 + imageSize - 1) / imageSize));
+    }
+
+    /** RUN/losses.png from log.csv (jgan.io.LossPlot), when log.csv has a row; a missing font only warns. */
+    static void writeLosses(Path run, boolean hasRows, String context) {
+        if (!hasRows) {
+            return;
+        }
+        Path log = run.resolve("log.csv");
+        try {
+            AtomicFiles.write(run.resolve("losses.png"), LossPlot.png(log), context);
+        } catch (IllegalStateException | LinkageError e) { // no font or no java.desktop: the run goes on without its plot
+            Main.err().println("jgan train: warning: losses.png not drawn: " + e.getMessage());
+        }
     }
 
     private static void append(Path log, String row) {

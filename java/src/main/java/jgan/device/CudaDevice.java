@@ -43,6 +43,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -125,6 +127,7 @@ public final class CudaDevice extends Device {
 
     private final Set<CudaGraph> openGraphs = Collections.newSetFromMap(new ConcurrentHashMap<>());
     private final Set<CudaEvent> openEvents = Collections.newSetFromMap(new ConcurrentHashMap<>());
+    private final Set<PinnedRing> openRings = Collections.newSetFromMap(new ConcurrentHashMap<>());
 
     /**
      * Opens GPU {@code ordinal}: retains its primary context (shared with any other CUDA user in
@@ -437,6 +440,150 @@ public final class CudaDevice extends Device {
             stagingBytes = want;
         }
         return (int) (stagingBytes / 4);
+    }
+
+    /**
+     * A ring of pinned host buffers ({@code cuMemAllocHost}), each with an event
+     * ({@code CU_EVENT_DISABLE_TIMING}) recorded after its asynchronous copy: {@link UploadRing#next()}
+     * waits for that event only, so the host fills one slot while the device copies from others and
+     * runs the steps queued between them.
+     */
+    @Override
+    public synchronized UploadRing uploadRing(int floats, int slots) {
+        enter();
+        UploadRing.Synchronous.check(floats, slots);
+        PinnedRing r = new PinnedRing(floats, slots);
+        openRings.add(r);
+        return r;
+    }
+
+    private final class PinnedRing implements UploadRing {
+        private final int floats;
+        private final Pointer[] host;
+        private final FloatBuffer[] views;
+        private final CUevent[] done;
+        private final boolean[] inFlight;
+        private int current = -1;
+        private int filled = -1;
+        private boolean closed;
+
+        PinnedRing(int floats, int slots) {
+            this.floats = floats;
+            this.host = new Pointer[slots];
+            this.views = new FloatBuffer[slots];
+            this.done = new CUevent[slots];
+            this.inFlight = new boolean[slots];
+            boolean ok = false;
+            try {
+                for (int i = 0; i < slots; i++) {
+                    Pointer p = new Pointer();
+                    check(cuMemAllocHost(p, 4L * floats), "cuMemAllocHost(" + 4L * floats + " bytes of pinned memory)");
+                    host[i] = p;
+                    views[i] = p.getByteBuffer(0, 4L * floats).order(ByteOrder.nativeOrder()).asFloatBuffer();
+                    CUevent e = new CUevent();
+                    check(cuEventCreate(e, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+                    done[i] = e;
+                }
+                ok = true;
+            } finally {
+                if (!ok) {
+                    free();
+                }
+            }
+        }
+
+        @Override
+        public int floats() {
+            return floats;
+        }
+
+        @Override
+        public int slots() {
+            return host.length;
+        }
+
+        @Override
+        public FloatBuffer next() {
+            synchronized (CudaDevice.this) {
+                enter();
+                checkRingOpen();
+                current = (current + 1) % host.length;
+                if (inFlight[current]) {
+                    int rc = cuEventSynchronize(done[current]);
+                    if (rc != CUresult.CUDA_SUCCESS) {
+                        throw new KernelException("work on " + name + " failed (reported while waiting for an upload): "
+                                + CUresult.stringFor(rc));
+                    }
+                    inFlight[current] = false;
+                }
+                filled = current;
+                FloatBuffer v = views[current];
+                v.clear();
+                return v;
+            }
+        }
+
+        @Override
+        public void upload(DeviceBuffer dst, long dstByteOffset) {
+            synchronized (CudaDevice.this) {
+                enter();
+                checkRingOpen();
+                if (filled < 0) {
+                    throw new IllegalStateException("upload without a slot: call next() and fill it first");
+                }
+                if (capturing) {
+                    throw new IllegalStateException("an upload is never captured into a graph on " + name + ": queue it before the replay");
+                }
+                checkDeviceRange(dst, dstByteOffset, 4L * floats, "destination");
+                check(cuMemcpyHtoDAsync(at(dst.address() + dstByteOffset), host[filled], 4L * floats, stream), "cuMemcpyHtoDAsync");
+                check(cuEventRecord(done[filled], stream), "cuEventRecord");
+                inFlight[filled] = true;
+                filled = -1;
+                if (syncEachLaunch) {
+                    waitForStream("an upload (-Djgan.cuda.sync=true)");
+                }
+            }
+        }
+
+        private void checkRingOpen() {
+            if (closed) {
+                throw new IllegalStateException("upload ring on " + name + " was already closed");
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (CudaDevice.this) {
+                if (closed) {
+                    return;
+                }
+                openRings.remove(this);
+                if (!isClosed()) {
+                    makeCurrent();
+                    free();
+                }
+                closed = true;
+            }
+        }
+
+        /** Waits for the copies in flight (the driver would otherwise read freed memory), then frees; best effort. */
+        void free() {
+            for (int i = 0; i < host.length; i++) {
+                if (done[i] != null) {
+                    if (inFlight[i]) {
+                        release(cuEventSynchronize(done[i]), "cuEventSynchronize");
+                        inFlight[i] = false;
+                    }
+                    release(cuEventDestroy(done[i]), "cuEventDestroy");
+                    done[i] = null;
+                }
+                if (host[i] != null) {
+                    release(cuMemFreeHost(host[i]), "cuMemFreeHost");
+                    host[i] = null;
+                }
+            }
+            closed = true;
+        }
     }
 
     @Override
@@ -756,6 +903,10 @@ public final class CudaDevice extends Device {
             release(cuEventDestroy(e.event), "cuEventDestroy");
         }
         openEvents.clear();
+        for (PinnedRing r : new ArrayList<>(openRings)) {
+            r.free();
+        }
+        openRings.clear();
         freeDeferred();
         if (staging != null) {
             release(cuMemFreeHost(staging), "cuMemFreeHost");

@@ -44,6 +44,17 @@ public abstract class Device implements AutoCloseable {
 
     public abstract void copyToHost(DeviceBuffer src, long srcByteOffset, int[] dst, int dstOffset, int count);
 
+    /**
+     * A ring of {@code slots} host buffers of {@code floats} floats for uploads that do not make
+     * the host wait for the device (see {@link UploadRing}): pinned memory and asynchronous copies
+     * on a GPU; Java arrays and plain copies here, for the devices that finish each operation before
+     * returning. Close it before the device.
+     */
+    public UploadRing uploadRing(int floats, int slots) {
+        checkOpen();
+        return new UploadRing.Synchronous(this, floats, slots);
+    }
+
     /** Device-to-device copy on the stream (may be captured into a graph). */
     public abstract void copy(DeviceBuffer src, long srcByteOffset, DeviceBuffer dst, long dstByteOffset, long bytes);
 

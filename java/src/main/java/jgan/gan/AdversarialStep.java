@@ -18,13 +18,20 @@ import jgan.tensor.Tensor;
 
 /**
  * The fused adversarial training step: one {@link #step()} runs n_critic discriminator updates
- * and one generator update entirely on the device, with no host synchronisation.
+ * and one generator update entirely on the device, with no host synchronisation, for any model
+ * of {@link Networks} and any data: a 2-D mixture is sampled on the device; image batches
+ * ({@link RealBatches}) are copied, before each step and outside the captured graph, into a fixed
+ * device buffer of n_critic batches that the graph reads (from pinned host memory with an
+ * asynchronous copy on a GPU: jgan.device.UploadRing, so the host never waits for the step it
+ * has just launched).
  *
  * <pre>
  * D phase (n_critic times):
- *   real  <- mixture sample (Philox, offset on the device)     z <- N(0, I) (Philox, offset on the device)
+ *   real  <- mixture sample (Philox, offset on the device), or batch c of the uploaded buffer
+ *   z <- N(0, I) (Philox, offset on the device)
  *   fake  = G(z)
- *   D(real), D(fake); loss_D and its gradients at both logits (fused kernel)
+ *   D(real), D(fake) as two separate training passes (batch norm: separate batch statistics, as
+ *   PyTorch's DCGAN example); loss_D and its gradients at both logits (fused kernel)
  *   D backward on both (weight gradients accumulate); Adam on D (zeroes D's gradients)
  * G phase:
  *   D(fake) with the updated D; loss_G and its gradient
@@ -52,8 +59,14 @@ public final class AdversarialStep implements AutoCloseable {
     private final Sequential.Pass dFake;
     private final Losses losses;
     private final Tensor z;
+    /** Mixtures: one batch [b, 2], sampled on the device each critic step. Images: n_critic batches [n_critic * b, H, W, C], uploaded. */
     private final Tensor real;
     private final Tensor centers;
+    /** Image runs: the real batches and the ring they are uploaded through (null for mixtures). */
+    private final RealBatches data;
+    private final jgan.device.UploadRing uploads;
+    /** Slots of the upload ring: the host may queue this many steps' uploads ahead of the device, less one. */
+    static final int UPLOAD_SLOTS = 3;
     private final Tensor gradReal;
     private final Tensor gradFake;
     private final Tensor stats;
@@ -68,14 +81,35 @@ public final class AdversarialStep implements AutoCloseable {
     private long steps;
     private long statSteps;
 
+    /** A step on a 2-D mixture (sampled on the device). */
     public AdversarialStep(Device device, TrainConfig config, boolean useGraph) {
+        this(device, config, useGraph, null);
+    }
+
+    /**
+     * A step for {@code config}: on its mixture when {@code data} is null, else on {@code data}'s
+     * images (owned by the step from now on: closed with it), which must match the config's batch,
+     * image size and channels.
+     */
+    public AdversarialStep(Device device, TrainConfig config, boolean useGraph, RealBatches data) {
+        if (config.images() != (data != null)) {
+            throw new IllegalArgumentException(config.images() ? "an image run (" + config.data() + ") needs its real batches"
+                    : "a mixture run (" + config.data() + ") samples on the device: give no image batches");
+        }
+        if (data != null && (data.batch() != config.batch() || data.imageSize() != config.imageSize()
+                || data.channels() != config.channels())) {
+            throw new IllegalArgumentException("image batches of " + data.batch() + " x " + data.imageSize() + "x" + data.imageSize() + "x"
+                    + data.channels() + " do not match the config's batch " + config.batch() + " of " + config.imageSize() + "x"
+                    + config.imageSize() + "x" + config.channels());
+        }
         this.device = device;
         this.config = config;
         this.useGraph = useGraph;
+        this.data = data;
         MathMode mode = config.tf32() ? MathMode.defaultFor(device) : MathMode.FP32;
         int b = config.batch();
-        this.generator = mlp(device, config.latent(), config.depthG(), 2, config, mode, false);
-        this.discriminator = mlp(device, 2, config.depthD(), 1, config, mode, true);
+        this.generator = Networks.generator(device, config, mode);
+        this.discriminator = Networks.discriminator(device, config, mode);
         generator.initialize(config.init(), config.seed() * 2 + 1);
         discriminator.initialize(config.init(), config.seed() * 2 + 2);
         float clip = config.loss() == LossKind.WASSERSTEIN ? config.clip() : 0f;
@@ -86,9 +120,19 @@ public final class AdversarialStep implements AutoCloseable {
         this.dFake = discriminator.pass(b);
         this.losses = new Losses(device, config.loss(), b, config.labelSmoothing());
         this.z = Tensor.empty(device, Shape.of(b, config.latent()));
-        this.real = Tensor.empty(device, Shape.of(b, 2));
-        Mixture m = config.mixture();
-        this.centers = Tensor.of(device, Shape.of(m.modes(), 2), m.centers());
+        if (data == null) {
+            this.real = Tensor.empty(device, Shape.of(b, 2));
+            Mixture m = config.mixture();
+            this.centers = Tensor.of(device, Shape.of(m.modes(), 2), m.centers());
+            this.mixtureStd = m.std();
+            this.uploads = null;
+        } else {
+            int s = config.imageSize();
+            this.real = Tensor.empty(device, Shape.of(config.nCritic() * b, s, s, config.channels()));
+            this.centers = null;
+            this.mixtureStd = 0f;
+            this.uploads = device.uploadRing(config.nCritic() * data.floatsPerBatch(), UPLOAD_SLOTS);
+        }
         this.gradReal = Tensor.empty(device, Shape.of(b, 1));
         this.gradFake = Tensor.empty(device, Shape.of(b, 1));
         this.stats = Tensor.zeros(device, Shape.of(4));
@@ -97,17 +141,16 @@ public final class AdversarialStep implements AutoCloseable {
         this.latentOffset = rngOffsets.slice(0, 8);
         this.dataOffset = rngOffsets.slice(8, 8);
         this.latentCounters = Philox.countersFor(b * config.latent());
-        this.mixtureStd = m.std();
     }
 
-    /** An MLP: in -> depth hidden layers of config.width() -> out; D's last layer is linear (a logit). */
-    static Sequential mlp(Device device, int in, int depth, int out, TrainConfig c, MathMode mode, boolean critic) {
-        Sequential.Builder s = Sequential.builder(in).mathMode(mode);
-        for (int i = 0; i < depth; i++) {
-            s.dense(c.width()).activation(c.activation(), c.slope());
-        }
-        s.dense(out);
-        return s.build(device);
+    /** The real batches of an image run (null for a mixture). */
+    public RealBatches realBatches() {
+        return data;
+    }
+
+    /** The index of the next real batch an image run reads: step * n_critic (the loader's position). */
+    public long dataBatch() {
+        return steps * config.nCritic();
     }
 
     public Sequential generator() {
@@ -131,8 +174,20 @@ public final class AdversarialStep implements AutoCloseable {
         return steps;
     }
 
-    /** Enqueues one training step (n_critic D updates, one G update). */
+    /**
+     * Enqueues one training step (n_critic D updates, one G update). An image run first fills an
+     * upload slot with batches step * n_critic ... step * n_critic + n_critic - 1 and queues its copy
+     * into the fixed buffer the step reads (ordered after the previous step on the device's stream).
+     */
     public void step() {
+        if (data != null) {
+            java.nio.FloatBuffer slot = uploads.next();
+            long first = dataBatch();
+            for (int c = 0; c < config.nCritic(); c++) {
+                data.fill(first + c, slot);
+            }
+            uploads.upload(real.buffer(), real.byteOffset());
+        }
         if (useGraph && warmedUp) {
             if (graph == null) {
                 device.beginCapture();
@@ -155,14 +210,22 @@ public final class AdversarialStep implements AutoCloseable {
         Tensor dStats = stats.view(D_REAL, Shape.of(1)), gStats = stats.view(D_FAKE, Shape.of(1));
         Reduce.Transform t = config.loss().logits() ? Reduce.Transform.SIGMOID : Reduce.Transform.IDENTITY;
         Tensor fake = null;
+        int b = config.batch();
         for (int c = 0; c < config.nCritic(); c++) {
-            MixtureSample.sample(real, centers, mixtureStd, config.seed(), dataOffset);
-            Counters.addI64(dataOffset, config.batch());
+            Tensor x;
+            if (data == null) {
+                MixtureSample.sample(real, centers, mixtureStd, config.seed(), dataOffset);
+                x = real;
+            } else {
+                int s = config.imageSize();
+                x = real.view((long) c * b * s * s * config.channels(), Shape.of(b, s, s, config.channels()));
+            }
+            Counters.addI64(dataOffset, b); // real samples drawn (mixtures: Philox's data offset)
             Philox.normalAt(z, config.seed(), latentOffset, 0f, 1f);
             Counters.addI64(latentOffset, latentCounters);
-            fake = gPass.forward(z);
-            Tensor lr = dReal.forward(real);
-            Tensor lf = dFake.forward(fake);
+            fake = gPass.forward(z, true);
+            Tensor lr = logits(dReal.forward(x, true));
+            Tensor lf = logits(dFake.forward(fake, true));
             losses.discriminator(lr, lf, gradReal, gradFake, stats.view(LOSS_D, Shape.of(1)));
             Reduce.mean(lr, dStats, t, true);
             Reduce.mean(lf, gStats, t, true);
@@ -170,11 +233,16 @@ public final class AdversarialStep implements AutoCloseable {
             dFake.backward(gradFake, true, false);
             optD.update();
         }
-        Tensor lf = dFake.forward(fake);
+        Tensor lf = logits(dFake.forward(fake, true));
         losses.generator(lf, gradFake, stats.view(LOSS_G, Shape.of(1)));
         Tensor dFakeInput = dFake.backward(gradFake, false, true);
         gPass.backward(dFakeInput, true, false);
         optG.update();
+    }
+
+    /** D's output as [batch, 1] logits (a DCGAN D ends in a 4x4 valid convolution: [batch, 1, 1, 1]). */
+    private Tensor logits(Tensor out) {
+        return out.shape().rank() == 2 ? out : out.reshape(Shape.of(config.batch(), 1));
     }
 
     /** Seed offset of the evaluation draws: far from anything training draws. */
@@ -182,12 +250,49 @@ public final class AdversarialStep implements AutoCloseable {
 
     /**
      * {@code n} points from G at fixed latent draws that do not depend on, or disturb, training's
-     * (the same z for every call), as x0, y0, x1, y1, ...
+     * (the same z for every call), as x0, y0, x1, y1, ... (mixtures), or {@code n} images as
+     * float NHWC [n, H, W, C] in [-1, 1] (see {@link #sampleImages}).
      */
     public float[] sample(int n) {
-        try (Tensor zs = Tensor.empty(device, Shape.of(n, config.latent())); Sequential.Pass p = generator.pass(n)) {
+        try (Tensor zs = Tensor.empty(device, Shape.of(n, config.latent()))) {
             Philox.normal(zs, config.seed() ^ EVAL_SEED_MIX, 0, 0f, 1f);
-            return p.forward(zs).toArray();
+            return generate(zs);
+        }
+    }
+
+    /**
+     * G's images for the fixed z of {@link #sample}: the first {@code n} of that sequence, the same
+     * all run long (Philox from the seed, independent of training's draws). G's batch norm uses its
+     * running statistics (PyTorch's eval mode: an image does not depend on the others of the batch)
+     * unless the config's sample_bn is "batch", in which case the batch's own statistics are used
+     * and G's running statistics and counter are put back afterwards, so sampling never changes
+     * training.
+     *
+     * @return float NHWC [n, image_size, image_size, channels] in [-1, 1]
+     */
+    public float[] sampleImages(int n) {
+        if (!config.images()) {
+            throw new IllegalStateException("a mixture run samples points: use sample(n)");
+        }
+        return sample(n);
+    }
+
+    /** G's output for the latent rows {@code zs} [n, latent], without changing G's state. */
+    public float[] generate(Tensor zs) {
+        int n = zs.shape().dim(0);
+        boolean batchStats = generator.hasBatchNorm() && config.sampleBn().equals("batch");
+        try (Sequential.Pass p = generator.pass(n)) {
+            if (!batchStats) {
+                return p.forward(zs, !generator.hasBatchNorm()).toArray();
+            }
+            long count = generator.trainingForwards();
+            try (Tensor saved = Tensor.empty(device, generator.buffers().shape())) {
+                saved.copyFrom(generator.buffers());
+                float[] out = p.forward(zs, true).toArray();
+                generator.buffers().copyFrom(saved);
+                generator.setTrainingForwards(count);
+                return out;
+            }
         }
     }
 
@@ -230,15 +335,15 @@ public final class AdversarialStep implements AutoCloseable {
     }
 
     /**
-     * Whether both networks' parameters and both optimisers' moments are all finite: the
-     * finite_check kernel (jgan.kernels.Reduce) over the six tensors into one device flag, then
+     * Whether both networks' parameters, batch-norm statistics and both optimisers' moments are all
+     * finite: the finite_check kernel (jgan.kernels.Reduce) over the eight tensors into one device flag, then
      * one 4-byte read back. Called before every checkpoint, so a NaN or Inf never reaches one.
      */
     public boolean stateFinite() {
         try (DeviceBuffer flag = device.allocate(4)) {
             device.fill32(flag, 0, 1, 0);
             for (Tensor t : new Tensor[] {generator.parameters(), optG.firstMoment(), optG.secondMoment(), discriminator.parameters(),
-                    optD.firstMoment(), optD.secondMoment()}) {
+                    optD.firstMoment(), optD.secondMoment(), generator.buffers(), discriminator.buffers()}) {
                 Reduce.finiteCheck(t, flag);
             }
             int[] f = new int[1];
@@ -271,6 +376,9 @@ public final class AdversarialStep implements AutoCloseable {
 
     @Override
     public void close() {
+        if (uploads != null) {
+            uploads.close(); // first: waits for the copies in flight into the real buffer
+        }
         if (graph != null) {
             graph.close();
         }
@@ -281,7 +389,12 @@ public final class AdversarialStep implements AutoCloseable {
         discriminator.close();
         z.close();
         real.close();
-        centers.close();
+        if (centers != null) {
+            centers.close();
+        }
+        if (data != null) {
+            data.close();
+        }
         gradReal.close();
         gradFake.close();
         stats.close();

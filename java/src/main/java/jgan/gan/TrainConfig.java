@@ -23,11 +23,11 @@ import jgan.nn.Init;
  * @param beta2          Adam beta2 (both)
  * @param seed           seeds initialisation, latent draws and data draws
  * @param latent         dimension of z ~ N(0, I)
- * @param width          hidden width of G and D
- * @param depthG         hidden layers of G
- * @param depthD         hidden layers of D
- * @param activation     hidden activation: relu, leakyrelu or tanh
- * @param slope          leaky ReLU slope
+ * @param width          hidden width of G and D (mlp)
+ * @param depthG         hidden layers of G (mlp; mlp-conv's dense G)
+ * @param depthD         hidden layers of D (mlp); mlp-conv: D's convolutions
+ * @param activation     hidden activation of the mlp: relu, leakyrelu or tanh
+ * @param slope          leaky ReLU slope (mlp with leakyrelu; mlp-conv)
  * @param init           weight initialisation
  * @param nCritic        D updates per G update
  * @param clip           WGAN weight clipping (0: none)
@@ -35,15 +35,88 @@ import jgan.nn.Init;
  * @param tf32           TF32 tensor-core GEMMs where the device has them
  * @param logEvery       steps between progress lines and log rows (the only host reads)
  * @param checkpointEvery steps between checkpoints (0: only at the end)
+ * @param model          the networks: {@code mlp} (2-D mixtures), {@code dcgan} or {@code mlp-conv} (images)
+ * @param imageSize      image height = width in pixels (images; 0 for the mixtures)
+ * @param channels       1 (grey) or 3 (RGB) (images; 0 for the mixtures)
+ * @param gWidth         G's width: DCGAN's ngf; mlp-conv: its dense layers' width (images; 0 for the mixtures)
+ * @param dWidth         D's width: DCGAN's ndf; mlp-conv: its first convolution's channels (images; 0 for the mixtures)
+ * @param dataDir        fashion-mnist: the folder of the four idx .gz files ("" = where Debian's package puts them);
+ *                       folder: the image folder (absolute); "" for the mixtures
+ * @param sampleBn       how G's batch norm runs for RUN/samples: {@code eval} (running statistics: a fixed z gives the same
+ *                       image whatever the batch) or {@code batch} (the sample batch's statistics)
+ * @param background     the colour RGBA images are composited onto, {@code #rrggbb} (images)
  */
 public record TrainConfig(String data, LossKind loss, int steps, int batch, float lrG, float lrD, float beta1, float beta2,
                           long seed, int latent, int width, int depthG, int depthD, Activation activation, float slope,
                           Init init, int nCritic, float clip, float labelSmoothing, boolean tf32, int logEvery,
-                          int checkpointEvery) {
-    public static final int FORMAT_VERSION = 1;
+                          int checkpointEvery, String model, int imageSize, int channels, int gWidth, int dWidth,
+                          String dataDir, String sampleBn, String background) {
+    /**
+     * The config.json / checkpoint format written for image runs. Mixture runs are still written as
+     * version 1 (the fields of the first jgan, no image fields), byte for byte as before, so older
+     * runs and newer mixture runs read alike; a version-1 file reads as an mlp run.
+     */
+    public static final int FORMAT_VERSION = 2;
+    /** The version of mixture (mlp) configs: the first jgan's fields only. */
+    public static final int FORMAT_VERSION_MIXTURE = 1;
+    /** The data sets: the two mixtures, Fashion-MNIST, and a folder of images (its path in data_dir). */
+    public static final java.util.List<String> DATA = java.util.List.of("ring8", "grid25", "fashion-mnist", "folder");
+    public static final java.util.List<String> MODELS = java.util.List.of("mlp", "dcgan", "mlp-conv");
+    public static final String FASHION_MNIST = "fashion-mnist", FOLDER = "folder";
+
+    /** A mixture run with the first jgan's fields (model mlp, no image fields). */
+    public TrainConfig(String data, LossKind loss, int steps, int batch, float lrG, float lrD, float beta1, float beta2,
+                       long seed, int latent, int width, int depthG, int depthD, Activation activation, float slope,
+                       Init init, int nCritic, float clip, float labelSmoothing, boolean tf32, int logEvery,
+                       int checkpointEvery) {
+        this(data, loss, steps, batch, lrG, lrD, beta1, beta2, seed, latent, width, depthG, depthD, activation, slope, init, nCritic, clip,
+                labelSmoothing, tf32, logEvery, checkpointEvery, "mlp", 0, 0, 0, 0, "", "eval", "#ffffff");
+    }
 
     public TrainConfig {
-        Mixture.named(data); // refuses an unknown mixture
+        if (data == null || !DATA.contains(data)) {
+            throw new IllegalArgumentException("unknown data '" + data + "': use ring8, grid25, fashion-mnist or a folder of images");
+        }
+        if (model == null || !MODELS.contains(model)) {
+            throw new IllegalArgumentException("unknown model '" + model + "': use dcgan or mlp-conv for images, mlp for the 2-D mixtures");
+        }
+        if (dataDir == null || sampleBn == null || background == null) {
+            throw new IllegalArgumentException("data_dir, sample_bn and background must be given");
+        }
+        boolean images = data.equals(FASHION_MNIST) || data.equals(FOLDER);
+        if (!images) {
+            Mixture.named(data); // refuses an unknown mixture
+            if (!model.equals("mlp")) {
+                throw new IllegalArgumentException("model " + model + " makes images; the 2-D mixture " + data + " is learnt by model mlp");
+            }
+            if (imageSize != 0 || channels != 0 || gWidth != 0 || dWidth != 0 || !dataDir.isEmpty()) {
+                throw new IllegalArgumentException("the 2-D mixture " + data + " has no image_size, channels, g_width, d_width or data_dir"
+                        + " (they must be 0 and \"\")");
+            }
+        } else {
+            if (model.equals("mlp")) {
+                throw new IllegalArgumentException("model mlp learns the 2-D mixtures; for " + (data.equals(FOLDER) ? "a folder of images"
+                        : data) + " use --model dcgan or mlp-conv");
+            }
+            positive("image_size", imageSize);
+            if (channels != 1 && channels != 3) {
+                throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), got " + channels);
+            }
+            positive("g_width", gWidth);
+            positive("d_width", dWidth);
+            if (data.equals(FOLDER) && dataDir.isEmpty()) {
+                throw new IllegalArgumentException("data folder needs its path in data_dir");
+            }
+            if (!sampleBn.equals("eval") && !sampleBn.equals("batch")) {
+                throw new IllegalArgumentException("sample_bn must be eval or batch, got '" + sampleBn + "'");
+            }
+            if (!background.matches("#[0-9a-f]{6}")) {
+                throw new IllegalArgumentException("background must be a colour #rrggbb (lower-case hex), got '" + background + "'");
+            }
+        }
+        if (!images && (!sampleBn.equals("eval") || !background.equals("#ffffff"))) {
+            throw new IllegalArgumentException("the 2-D mixture " + data + " has no sample_bn or background");
+        }
         positive("steps", steps);
         positive("batch", batch);
         positiveFinite("lr_g", lrG);
@@ -77,8 +150,14 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         }
     }
 
-    /** The defaults for a mixture: what the README's train command runs. */
+    /**
+     * The defaults for a data set: {@link #imageDefaults} for fashion-mnist and folder, else the
+     * mixture defaults (what the README's mixture example runs).
+     */
     public static TrainConfig defaults(String data) {
+        if (data.equals(FASHION_MNIST) || data.equals(FOLDER)) {
+            return imageDefaults(data, data.equals(FOLDER) ? "/" : "");
+        }
         // Two time-scales (D learns twice as fast as G) and batch 512: on ring8 this reached 8/8 modes,
         // 93.8% high-quality samples and reverse KL 0.03 in 10k steps, where equal rates of 1e-3
         // (5/8) or 2e-4 (6/8) left modes out (bench/results/toy-mixtures-*.txt has the seeds).
@@ -99,13 +178,53 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
      * Other losses: {@link #defaults(String)}.
      */
     public static TrainConfig defaults(String data, LossKind loss) {
-        TrainConfig d = defaults(data);
-        if (loss != LossKind.WASSERSTEIN) {
-            return new TrainConfig(d.data, loss, d.steps, d.batch, d.lrG, d.lrD, d.beta1, d.beta2, d.seed, d.latent, d.width, d.depthG,
-                    d.depthD, d.activation, d.slope, d.init, d.nCritic, d.clip, d.labelSmoothing, d.tf32, d.logEvery, d.checkpointEvery);
+        Map<String, Object> m = defaults(data).toMap();
+        m.put("loss", loss.cliName());
+        if (loss == LossKind.WASSERSTEIN) {
+            m.put("beta1", 0f);
+            m.put("beta2", 0.9f);
+            m.put("n_critic", WGAN_N_CRITIC);
+            m.put("clip", WGAN_CLIP);
         }
-        return new TrainConfig(d.data, loss, d.steps, d.batch, d.lrG, d.lrD, 0f, 0.9f, d.seed, d.latent, d.width, d.depthG, d.depthD,
-                d.activation, d.slope, d.init, WGAN_N_CRITIC, WGAN_CLIP, d.labelSmoothing, d.tf32, d.logEvery, d.checkpointEvery);
+        return fromMap(m);
+    }
+
+    /** Steps of the image main job (README: {@code jgan train --data fashion-mnist}); see {@link #imageDefaults}. */
+    public static final int IMAGE_STEPS = 3000;
+
+    /**
+     * The defaults for images: DCGAN (Radford et al. 2016, section 4 and PyTorch's DCGAN example):
+     * Adam lr 2e-4 for both, beta1 0.5, beta2 0.999, batch 64, weights N(0, 0.02), the
+     * non-saturating loss; 28x28 grey for fashion-mnist, 32x32 RGB for a folder. The widths
+     * (ngf = ndf = 32, half the example's 64) and {@link #IMAGE_STEPS} are sized so that the
+     * main job finishes on 2 CPU cores within 10 minutes. For mlp-conv: {@link #mlpConvDefaults}.
+     *
+     * @param dataDir the folder (folder) or the idx files' folder ("" = Debian's package path)
+     */
+    public static TrainConfig imageDefaults(String data, String dataDir) {
+        boolean fm = data.equals(FASHION_MNIST);
+        return new TrainConfig(data, LossKind.NON_SATURATING, IMAGE_STEPS, 64, 2e-4f, 2e-4f, 0.5f, 0.999f, 1, 100, 512, 2, 2,
+                Activation.LEAKY_RELU, 0.2f, Init.NORMAL_002, 1, 0f, 0f, true, 100, 500, "dcgan", fm ? 28 : 32, fm ? 1 : 3, 32, 32,
+                dataDir, "eval", "#ffffff");
+    }
+
+    /**
+     * {@code d} (image defaults) as model mlp-conv with its own sizes: the dense G 2 hidden layers of
+     * 512 (leaky ReLU 0.2), D 2 stride-2 k5 convolutions of 32 and 64 channels.
+     */
+    public static TrainConfig mlpConvDefaults(TrainConfig d) {
+        Map<String, Object> m = d.toMap();
+        m.put("model", "mlp-conv");
+        m.put("g_width", 512);
+        m.put("d_width", 32);
+        m.put("depth_g", 2);
+        m.put("depth_d", 2);
+        return fromMap(m);
+    }
+
+    /** Whether the data are images (fashion-mnist or a folder), not a 2-D mixture. */
+    public boolean images() {
+        return data.equals(FASHION_MNIST) || data.equals(FOLDER);
     }
 
     /** What the loss does beyond its name, for the run's first line (e.g. wasserstein's clipping and critic steps). */
@@ -152,10 +271,14 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         return Mixture.named(data);
     }
 
-    /** As an ordered map of JSON-ready values (the config.json fields). */
+    /**
+     * As an ordered map of JSON-ready values (the config.json fields): a mixture run as format
+     * version 1 (exactly the first jgan's fields), an image run as version 2 (those, then model,
+     * image_size, channels, g_width, d_width, data_dir, sample_bn, background).
+     */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("format_version", FORMAT_VERSION);
+        m.put("format_version", images() ? FORMAT_VERSION : FORMAT_VERSION_MIXTURE);
         m.put("data", data);
         m.put("loss", loss.cliName());
         m.put("steps", steps);
@@ -178,15 +301,29 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         m.put("tf32", tf32);
         m.put("log_every", logEvery);
         m.put("checkpoint_every", checkpointEvery);
+        if (images()) {
+            m.put("model", model);
+            m.put("image_size", imageSize);
+            m.put("channels", channels);
+            m.put("g_width", gWidth);
+            m.put("d_width", dWidth);
+            m.put("data_dir", dataDir);
+            m.put("sample_bn", sampleBn);
+            m.put("background", background);
+        }
         return m;
     }
 
-    /** From the map of {@link #toMap} (values as parsed from JSON); refuses missing or extra fields. */
+    /**
+     * From the map of {@link #toMap} (values as parsed from JSON); refuses missing or extra fields.
+     * Version 1 (written before the image models, and by mixture runs) reads as an mlp run.
+     */
     public static TrainConfig fromMap(Map<String, Object> m) {
         Object version = m.get("format_version");
-        if (!(version instanceof Number n && n.doubleValue() == FORMAT_VERSION)) {
+        boolean v1 = version instanceof Number n1 && n1.doubleValue() == FORMAT_VERSION_MIXTURE;
+        if (!v1 && !(version instanceof Number n && n.doubleValue() == FORMAT_VERSION)) {
             throw new IllegalArgumentException("format_version is " + (version == null ? "missing" : shown(version)) + ", not "
-                    + FORMAT_VERSION + " (not a jgan config, or one of another version)");
+                    + FORMAT_VERSION_MIXTURE + " or " + FORMAT_VERSION + " (not a jgan config, or one of another version)");
         }
         TrainConfig c = new TrainConfig(str(m, "data"), LossKind.named(str(m, "loss")), integer(m, "steps"),
                 integer(m, "batch"), real(m, "lr_g"), real(m, "lr_d"),
@@ -195,19 +332,30 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
                 integer(m, "depth_d"), activationNamed(str(m, "activation")), real(m, "slope"),
                 initNamed(str(m, "init")), integer(m, "n_critic"),
                 real(m, "clip"), real(m, "label_smoothing"), bool(m, "tf32"),
-                integer(m, "log_every"), integer(m, "checkpoint_every"));
-        if (!c.toMap().keySet().equals(m.keySet())) {
-            java.util.Set<String> extra = new java.util.LinkedHashSet<>(m.keySet());
-            extra.removeAll(c.toMap().keySet());
+                integer(m, "log_every"), integer(m, "checkpoint_every"),
+                v1 ? "mlp" : str(m, "model"), v1 ? 0 : integer(m, "image_size"), v1 ? 0 : integer(m, "channels"),
+                v1 ? 0 : integer(m, "g_width"), v1 ? 0 : integer(m, "d_width"), v1 ? "" : str(m, "data_dir"),
+                v1 ? "eval" : str(m, "sample_bn"), v1 ? "#ffffff" : str(m, "background"));
+        java.util.Set<String> extra = new java.util.LinkedHashSet<>(m.keySet());
+        extra.removeAll(c.toMap().keySet());
+        if (!v1) {
+            extra.removeAll(IMAGE_FIELDS); // a version-2 mixture config: its image fields were checked neutral
+        }
+        if (!extra.isEmpty()) {
             throw new IllegalArgumentException("config has " + (extra.size() == 1 ? "a field jgan does not know: '" : "fields jgan does not"
                     + " know: '") + String.join("', '", extra) + "'");
         }
         return c;
     }
 
-    /** Whether a parsed JSON object is a jgan config by its header: a format_version of 1 (its other fields are not checked). */
+    /** The fields of format version 2 that version 1 lacks. */
+    public static final java.util.List<String> IMAGE_FIELDS = java.util.List.of("model", "image_size", "channels", "g_width", "d_width",
+            "data_dir", "sample_bn", "background");
+
+    /** Whether a parsed JSON object is a jgan config by its header: a format_version of 1 or 2 (its other fields are not checked). */
     public static boolean looksLikeConfig(Map<String, Object> m) {
-        return m.get("format_version") instanceof Number n && n.doubleValue() == FORMAT_VERSION;
+        return m.get("format_version") instanceof Number n && (n.doubleValue() == FORMAT_VERSION_MIXTURE
+                || n.doubleValue() == FORMAT_VERSION);
     }
 
     private static Object need(Map<String, Object> m, String key) {

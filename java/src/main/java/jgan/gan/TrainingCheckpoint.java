@@ -11,7 +11,12 @@ import jgan.nn.Sequential;
 /**
  * The full state of a training run in a {@link Checkpoint}: both networks, both optimisers'
  * moments and step counts, the step, the Philox offsets, the config and the format version.
- * Gradients are not saved: they are zero between steps.
+ * Gradients are not saved: they are zero between steps. Networks with batch norm add their
+ * running statistics (sections g.buffers, d.buffers: each batch norm's running_mean then
+ * running_var) and their training-forward counts (headers g_training_forwards,
+ * d_training_forwards: PyTorch's num_batches_tracked); image runs add data_batch, the next real
+ * batch (step * n_critic). All are optional on reading: older checkpoints have none, and their
+ * networks (mlp) have no batch norm.
  */
 public final class TrainingCheckpoint {
     private TrainingCheckpoint() {
@@ -38,7 +43,20 @@ public final class TrainingCheckpoint {
         header.put("adam_steps_g", s.generatorOptimizer().steps());
         header.put("adam_steps_d", s.discriminatorOptimizer().steps());
         header.put("stat_steps", s.statSteps());
+        if (s.config().images()) {
+            header.put("data_batch", s.dataBatch()); // the loader's position: step * n_critic (stated, and checked on reading)
+            if (s.realBatches().images() >= 0) {
+                header.put("data_images", s.realBatches().images()); // the data set's size: a resume on other data is told
+            }
+        }
         header.put("elapsed_s", Double.isFinite(elapsedSeconds) && elapsedSeconds > 0 ? elapsedSeconds : 0.0);
+        // batch norm's running statistics and PyTorch's num_batches_tracked, for the networks that have them
+        if (s.generator().hasBatchNorm()) {
+            header.put("g_training_forwards", s.generator().trainingForwards());
+        }
+        if (s.discriminator().hasBatchNorm()) {
+            header.put("d_training_forwards", s.discriminator().trainingForwards());
+        }
         Map<String, float[]> sections = new LinkedHashMap<>();
         put(sections, "g", s.generator(), s.generatorOptimizer());
         put(sections, "d", s.discriminator(), s.discriminatorOptimizer());
@@ -50,6 +68,9 @@ public final class TrainingCheckpoint {
         sections.put(net + ".params", n.parameters().toArray());
         sections.put(net + ".adam_m", opt.firstMoment().toArray());
         sections.put(net + ".adam_v", opt.secondMoment().toArray());
+        if (n.bufferCount() > 0) {
+            sections.put(net + ".buffers", java.util.Arrays.copyOf(n.buffers().toArray(), n.bufferCount()));
+        }
     }
 
     /** Writes atomically; {@code context} ends the error message if the write fails (jgan.io.FileError). */
@@ -63,6 +84,9 @@ public final class TrainingCheckpoint {
     }
 
     private static final String STATS = "stats";
+    /** Header counters of later checkpoints (absent in older files): checked when present. */
+    private static final java.util.List<String> OPTIONAL_COUNTERS = java.util.List.of("stat_steps", "data_batch", "data_images",
+            "g_training_forwards", "d_training_forwards");
     private static final java.util.List<String> COUNTERS = java.util.List.of("step", "latent_offset", "data_offset", "adam_steps_g",
             "adam_steps_d");
 
@@ -75,8 +99,10 @@ public final class TrainingCheckpoint {
      */
     public static void validate(Checkpoint c, String name) {
         java.util.List<String> keys = new java.util.ArrayList<>(COUNTERS);
-        if (c.header().containsKey("stat_steps")) {
-            keys.add("stat_steps");
+        for (String optional : OPTIONAL_COUNTERS) {
+            if (c.header().containsKey(optional)) {
+                keys.add(optional);
+            }
         }
         for (String key : keys) {
             Object v = c.header().get(key);
@@ -146,6 +172,23 @@ public final class TrainingCheckpoint {
                         + " with n_critic " + cfg.nCritic() + " and batch " + cfg.batch() + " gives " + x.getValue());
             }
         }
+        // G trains forward once per D step; D twice per D step (real, fake) and once in the G step
+        Map<String, Long> forwards = new java.util.LinkedHashMap<>();
+        forwards.put("g_training_forwards", critic);
+        forwards.put("d_training_forwards", 2 * critic + step);
+        for (Map.Entry<String, Long> x : forwards.entrySet()) {
+            if (c.header().get(x.getKey()) instanceof Number got && got.longValue() != x.getValue()) {
+                throw new IllegalArgumentException(name + " is damaged: header field '" + x.getKey() + "' is " + got + ", but step "
+                        + step + " with n_critic " + cfg.nCritic() + " gives " + x.getValue());
+            }
+        }
+        if (c.header().get("data_batch") instanceof Number n && n.longValue() != critic) {
+            throw new IllegalArgumentException(name + " is damaged: header field 'data_batch' is " + n + ", but step " + step
+                    + " with n_critic " + cfg.nCritic() + " gives " + critic + " (the next real batch)");
+        }
+        if (cfg.images() && !c.header().containsKey("data_batch")) {
+            throw new IllegalArgumentException(name + " is damaged: an image run's checkpoint lacks header field 'data_batch'");
+        }
         if (c.header().get("stat_steps") instanceof Number n && n.longValue() > Math.min(step, cfg.logEvery())) {
             throw new IllegalArgumentException(name + " is damaged: header field 'stat_steps' is " + n + ", more than "
                     + (step < cfg.logEvery() ? "the step " + step : "log_every " + cfg.logEvery()));
@@ -181,6 +224,11 @@ public final class TrainingCheckpoint {
         return bad;
     }
 
+    /** The number of images the run's data set had (image runs), or -1 when the checkpoint does not say. */
+    public static long dataImages(Checkpoint c) {
+        return c.header().get("data_images") instanceof Number n ? n.longValue() : -1;
+    }
+
     /** The step a checkpoint was written at. */
     public static long step(Checkpoint c) {
         return number(c, "step").longValue();
@@ -190,6 +238,8 @@ public final class TrainingCheckpoint {
     public static void restore(Checkpoint c, AdversarialStep s) {
         load(c, "g", s.generator(), s.generatorOptimizer());
         load(c, "d", s.discriminator(), s.discriminatorOptimizer());
+        forwards(c, "g", s.generator());
+        forwards(c, "d", s.discriminator());
         s.generatorOptimizer().setSteps(number(c, "adam_steps_g").intValue());
         s.discriminatorOptimizer().setSteps(number(c, "adam_steps_d").intValue());
         s.restoreCounters(number(c, "step").longValue(), number(c, "latent_offset").longValue(),
@@ -213,6 +263,36 @@ public final class TrainingCheckpoint {
         copy(c, net + ".adam_m", opt.firstMoment());
         copy(c, net + ".adam_v", opt.secondMoment());
         n.gradients().fill(0f);
+        float[] b = c.sections().get(net + ".buffers");
+        if (n.bufferCount() > 0) {
+            if (b == null) {
+                throw new IllegalArgumentException("checkpoint has no section '" + net + ".buffers' (batch norm's running statistics),"
+                        + " which the network needs (a checkpoint of another architecture?)");
+            }
+            if (b.length != n.bufferCount()) {
+                throw new IllegalArgumentException("checkpoint section '" + net + ".buffers' has " + b.length + " values, the network needs "
+                        + n.bufferCount() + " (a checkpoint of another architecture?)");
+            }
+            n.buffers().view(0, jgan.tensor.Shape.of(b.length)).copyFrom(b);
+        } else if (b != null) {
+            throw new IllegalArgumentException("checkpoint section '" + net + ".buffers' holds batch-norm statistics, but the network has no"
+                    + " batch norm (a checkpoint of another architecture?)");
+        }
+    }
+
+    /** Restores a network's training-forward count (0 when the header predates it or the network has no batch norm). */
+    private static void forwards(Checkpoint c, String net, Sequential n) {
+        Object v = c.header().get(net + "_training_forwards");
+        if (n.hasBatchNorm()) {
+            if (!(v instanceof Number count)) {
+                throw new IllegalArgumentException("checkpoint header lacks '" + net + "_training_forwards', which a network with batch"
+                        + " norm needs");
+            }
+            n.setTrainingForwards(count.longValue());
+        } else if (v instanceof Number count && count.longValue() != 0) {
+            throw new IllegalArgumentException("checkpoint header has '" + net + "_training_forwards' " + count + ", but the network has"
+                    + " no batch norm (a checkpoint of another architecture?)");
+        }
     }
 
     private static void copy(Checkpoint c, String name, jgan.tensor.Tensor into) {

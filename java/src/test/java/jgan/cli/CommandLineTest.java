@@ -286,10 +286,25 @@ class CommandLineTest extends CliTestBase {
         }
         Path run = dir.resolve("files");
         assertEquals(0, jgan(RunSafetyTest.tiny(run, 20).toArray(String[]::new)), err());
+        // and an image run on a folder with an unreadable file (its pictures, data-report.txt)
+        Path pictures = dir.resolve("pictures");
+        Files.createDirectories(pictures);
+        for (int i = 0; i < 4; i++) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(10, 10, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            img.setRGB(i, i, 0xffffff);
+            javax.imageio.ImageIO.write(img, "png", pictures.resolve(i + ".png").toFile());
+        }
+        Files.writeString(pictures.resolve("x.png"), "not a png");
+        Path images = dir.resolve("images");
+        assertEquals(0, jgan("train", "--data", pictures.toString(), "--out", images.toString(), "--device", "cpu", "--image-size", "16",
+                "--g-width", "2", "--d-width", "2", "--latent", "2", "--batch", "2", "--steps", "2", "--log-every", "1",
+                "--checkpoint-every", "1"), err());
         Set<String> written = new TreeSet<>();
-        try (var walk = Files.walk(run)) {
-            walk.filter(Files::isRegularFile).forEach(p -> written.add(run.relativize(p).toString()
-                    .replaceAll("step_\\d{7}\\.csv", "samples_step").replace("samples/samples_step", "samples/step_NNNNNNN.csv")));
+        for (Path r : List.of(run, images)) {
+            try (var walk = Files.walk(r)) {
+                walk.filter(Files::isRegularFile).forEach(p -> written.add(r.relativize(p).toString()
+                        .replaceAll("step_\\d{7}\\.(csv|png)", "step_NNNNNNN.$1")));
+            }
         }
         assertEquals(written, documented, "README's run-folder table");
         // the `jgan info` example: each line starts as the program's lines do

@@ -78,7 +78,7 @@ class TrainCommandTest extends CliTestBase {
     void badOptionsAreNamed() throws IOException {
         String run = dir.resolve("bad").toString();
         assertEquals(2, jgan("train", "--data", "spiral", "--out", run));
-        assertTrue(err.toString().contains("unknown mixture 'spiral'"), err.toString());
+        assertTrue(err.toString().contains("unknown data 'spiral': use ring8, grid25, fashion-mnist or a folder of images (there is no folder spiral)"), err.toString());
         assertEquals(2, jgan("train", "--data", "ring8", "--out", run, "--batch", "0"));
         assertTrue(err.toString().contains("--batch must be >= 1, got 0"), err.toString());
         assertEquals(2, jgan("train", "--data", "ring8", "--out", run, "--lr", "-1"));

@@ -1,0 +1,61 @@
+package jgan.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import jgan.data.FashionMnist;
+import jgan.data.ImageDataset;
+import jgan.data.ImageFolder;
+import jgan.gan.LoaderBatches;
+import jgan.gan.TrainConfig;
+
+/**
+ * The real images of a run, opened from its config before anything is written: Fashion-MNIST's
+ * training set (from data_dir, else Debian's folder, installed with apt-get where jgan runs as
+ * root: jgan.data.FashionMnist.locate; resized by jgan.data.ImageFolder.resize when the run's
+ * image size or channels are not its 28x28 grey) or a folder of images (jgan.data.ImageFolder: resized and
+ * centre-cropped to image_size, composited onto the background, with a report of the files
+ * skipped for RUN/data-report.txt).
+ */
+final class ImageData {
+    /**
+     * @param batches     the run's real batches (owned by the caller)
+     * @param description for the run's first line, e.g. "fashion-mnist (60,000 images 28x28x1)"
+     * @param report      the text of RUN/data-report.txt (folder runs), or null
+     */
+    record Opened(LoaderBatches batches, String description, String report) {
+    }
+
+    private ImageData() {
+    }
+
+    /** Opens the images of {@code c}; {@code err} gets the one line said before an install. */
+    static Opened open(TrainConfig c, PrintStream err) {
+        ImageDataset data;
+        String report = null;
+        if (c.data().equals(TrainConfig.FASHION_MNIST)) {
+            Path dir = FashionMnist.locate(c.dataDir().isEmpty() ? null : Path.of(c.dataDir()), err);
+            data = FashionMnist.load(dir, true);
+            if (data.height() != c.imageSize() || data.channels() != c.channels()) { // 28x28 grey brought to the run's size, as files are
+                data = ImageFolder.resize(data, c.imageSize(), c.channels());
+            }
+        } else {
+            int background = Integer.parseInt(c.background().substring(1), 16);
+            ImageFolder.Loaded loaded = ImageFolder.load(Path.of(c.dataDir()), c.imageSize(), c.channels(), background);
+            data = loaded.dataset();
+            report = loaded.report();
+            if (!loaded.skipped().isEmpty()) {
+                err.printf(Locale.ROOT, "jgan train: warning: %d of %d image files in %s could not be read and are skipped (listed in"
+                        + " data-report.txt)%n", loaded.skipped().size(), loaded.tried(), c.dataDir());
+            }
+        }
+        if (data.height() != c.imageSize() || data.channels() != c.channels()) {
+            throw new IllegalArgumentException(data.name() + " holds " + data.height() + "x" + data.width() + "x" + data.channels()
+                    + " images; the run needs " + c.imageSize() + "x" + c.imageSize() + "x" + c.channels());
+        }
+        String what = String.format(Locale.ROOT, "%s (%,d images %dx%dx%d)", c.data().equals(TrainConfig.FOLDER) ? c.dataDir() : c.data(),
+                data.count(), data.height(), data.width(), data.channels());
+        return new Opened(new LoaderBatches(data, c.batch(), c.seed()), what, report);
+    }
+}

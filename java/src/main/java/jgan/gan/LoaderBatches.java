@@ -1,0 +1,84 @@
+package jgan.gan;
+
+import java.nio.FloatBuffer;
+
+import jgan.data.BatchLoader;
+import jgan.data.ImageDataset;
+
+/**
+ * The real batches of an image run: a jgan.data.BatchLoader over the data set (shuffled every
+ * epoch from the run's seed, normalised to [-1, 1], prepared ahead on its background thread).
+ * Batch {@code i} depends on the index alone, so a resumed run reads on from batch
+ * step * n_critic: the loader is positioned there on the first request (and again should the
+ * requests ever jump).
+ */
+public final class LoaderBatches implements RealBatches {
+    private final BatchLoader loader;
+    private final int batch;
+    private final int size;
+    private final int channels;
+    private final float[] scratch;
+    private final long images;
+
+    /**
+     * @throws IllegalArgumentException when the images are not square, or the batch is larger than the data set
+     */
+    public LoaderBatches(ImageDataset data, int batch, long seed) {
+        if (data.height() != data.width()) {
+            throw new IllegalArgumentException("images of " + data.name() + " are " + data.height() + "x" + data.width() + ", not square");
+        }
+        this.loader = new BatchLoader(data, batch, seed);
+        this.batch = batch;
+        this.size = data.height();
+        this.channels = data.channels();
+        this.scratch = new float[loader.floatsPerBatch()];
+        this.images = data.count();
+    }
+
+    @Override
+    public long images() {
+        return images;
+    }
+
+    @Override
+    public int batch() {
+        return batch;
+    }
+
+    @Override
+    public int imageSize() {
+        return size;
+    }
+
+    @Override
+    public int channels() {
+        return channels;
+    }
+
+    /** Images per epoch actually used (the last partial batch of an epoch is dropped). */
+    public long batchesPerEpoch() {
+        return loader.batchesPerEpoch();
+    }
+
+    @Override
+    public void fill(long index, FloatBuffer dst) {
+        if (index < 0) {
+            throw new IllegalArgumentException("batch index must be >= 0, got " + index);
+        }
+        if (loader.position() != index) {
+            loader.seek(index);
+        }
+        if (dst.hasArray()) { // a Java array (cpu and host devices): straight in
+            loader.next(dst.array(), dst.arrayOffset() + dst.position());
+            dst.position(dst.position() + scratch.length);
+        } else { // pinned memory (GPU)
+            loader.next(scratch, 0);
+            dst.put(scratch);
+        }
+    }
+
+    @Override
+    public void close() {
+        loader.close();
+    }
+}
