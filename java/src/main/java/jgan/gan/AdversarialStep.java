@@ -113,12 +113,16 @@ public final class AdversarialStep implements AutoCloseable {
         generator.initialize(config.init(), config.seed() * 2 + 1);
         discriminator.initialize(config.init(), config.seed() * 2 + 2);
         float clip = config.loss() == LossKind.WASSERSTEIN ? config.clip() : 0f;
-        this.optG = new AdamOptimizer(generator, new Optimizer.Adam(config.lrG(), config.beta1(), config.beta2(), 1e-8f, 0f, 0f));
-        this.optD = new AdamOptimizer(discriminator, new Optimizer.Adam(config.lrD(), config.beta1(), config.beta2(), 1e-8f, 0f, clip));
+        // A run without schedule and EMA keeps the scalar-rate Adam (adam_update): the same launches and bits as before they existed.
+        this.optG = new AdamOptimizer(generator, new Optimizer.Adam(config.lrG(), config.beta1(), config.beta2(), 1e-8f, 0f, 0f),
+                config.schedule(false), config.ema());
+        this.optD = new AdamOptimizer(discriminator, new Optimizer.Adam(config.lrD(), config.beta1(), config.beta2(), 1e-8f, 0f, clip),
+                config.schedule(true), 0f);
         this.gPass = generator.pass(b);
-        this.dReal = discriminator.pass(b);
-        this.dFake = discriminator.pass(b);
-        this.losses = new Losses(device, config.loss(), b, config.labelSmoothing());
+        int bd = b / config.pack(); // D's batch: packs of pack samples (PacGAN); b itself without packing
+        this.dReal = discriminator.pass(bd);
+        this.dFake = discriminator.pass(bd);
+        this.losses = new Losses(device, config.loss(), bd, config.labelSmoothing());
         this.z = Tensor.empty(device, Shape.of(b, config.latent()));
         if (data == null) {
             this.real = Tensor.empty(device, Shape.of(b, 2));
@@ -133,8 +137,8 @@ public final class AdversarialStep implements AutoCloseable {
             this.mixtureStd = 0f;
             this.uploads = device.uploadRing(config.nCritic() * data.floatsPerBatch(), UPLOAD_SLOTS);
         }
-        this.gradReal = Tensor.empty(device, Shape.of(b, 1));
-        this.gradFake = Tensor.empty(device, Shape.of(b, 1));
+        this.gradReal = Tensor.empty(device, Shape.of(bd, 1));
+        this.gradFake = Tensor.empty(device, Shape.of(bd, 1));
         this.stats = Tensor.zeros(device, Shape.of(4));
         this.rngOffsets = device.allocate(16);
         device.fill32(rngOffsets, 0, 4, 0);
@@ -224,8 +228,8 @@ public final class AdversarialStep implements AutoCloseable {
             Philox.normalAt(z, config.seed(), latentOffset, 0f, 1f);
             Counters.addI64(latentOffset, latentCounters);
             fake = gPass.forward(z, true);
-            Tensor lr = logits(dReal.forward(x, true));
-            Tensor lf = logits(dFake.forward(fake, true));
+            Tensor lr = logits(dReal.forward(packed(x), true));
+            Tensor lf = logits(dFake.forward(packed(fake), true));
             losses.discriminator(lr, lf, gradReal, gradFake, stats.view(LOSS_D, Shape.of(1)));
             Reduce.mean(lr, dStats, t, true);
             Reduce.mean(lf, gStats, t, true);
@@ -233,16 +237,21 @@ public final class AdversarialStep implements AutoCloseable {
             dFake.backward(gradFake, true, false);
             optD.update();
         }
-        Tensor lf = logits(dFake.forward(fake, true));
+        Tensor lf = logits(dFake.forward(packed(fake), true));
         losses.generator(lf, gradFake, stats.view(LOSS_G, Shape.of(1)));
         Tensor dFakeInput = dFake.backward(gradFake, false, true);
-        gPass.backward(dFakeInput, true, false);
+        gPass.backward(config.pack() > 1 ? Packing.unpack(dFakeInput, config.pack(), 2) : dFakeInput, true, false);
         optG.update();
     }
 
-    /** D's output as [batch, 1] logits (a DCGAN D ends in a 4x4 valid convolution: [batch, 1, 1, 1]). */
+    /** D's input for samples {@code x}: x itself, or with pack m its packed view [batch / m, 2 m] (mlp; {@link Packing}). */
+    private Tensor packed(Tensor x) {
+        return config.pack() > 1 ? Packing.pack(x, config.pack()) : x;
+    }
+
+    /** D's output as [batch / pack, 1] logits (a DCGAN D ends in a 4x4 valid convolution: [batch, 1, 1, 1]). */
     private Tensor logits(Tensor out) {
-        return out.shape().rank() == 2 ? out : out.reshape(Shape.of(config.batch(), 1));
+        return out.shape().rank() == 2 ? out : out.reshape(Shape.of(config.batch() / config.pack(), 1));
     }
 
     /** Seed offset of the evaluation draws: far from anything training draws. */
@@ -277,8 +286,16 @@ public final class AdversarialStep implements AutoCloseable {
         return sample(n);
     }
 
-    /** G's output for the latent rows {@code zs} [n, latent], without changing G's state. */
+    /**
+     * G's output for the latent rows {@code zs} [n, latent], without changing G's state: from the
+     * EMA of G's parameters when the config has one (ema > 0; batch norm, if any, with the
+     * running statistics training gathered), else from G's trained parameters.
+     */
     public float[] generate(Tensor zs) {
+        return optG.withAverage(() -> generateWithCurrentWeights(zs));
+    }
+
+    private float[] generateWithCurrentWeights(Tensor zs) {
         int n = zs.shape().dim(0);
         boolean batchStats = generator.hasBatchNorm() && config.sampleBn().equals("batch");
         try (Sequential.Pass p = generator.pass(n)) {
@@ -335,15 +352,18 @@ public final class AdversarialStep implements AutoCloseable {
     }
 
     /**
-     * Whether both networks' parameters, batch-norm statistics and both optimisers' moments are all
-     * finite: the finite_check kernel (jgan.kernels.Reduce) over the eight tensors into one device flag, then
+     * Whether both networks' parameters, batch-norm statistics, both optimisers' moments and G's EMA
+     * (when on) are all finite: the finite_check kernel (jgan.kernels.Reduce) over those tensors into one device flag, then
      * one 4-byte read back. Called before every checkpoint, so a NaN or Inf never reaches one.
      */
     public boolean stateFinite() {
         try (DeviceBuffer flag = device.allocate(4)) {
             device.fill32(flag, 0, 1, 0);
             for (Tensor t : new Tensor[] {generator.parameters(), optG.firstMoment(), optG.secondMoment(), discriminator.parameters(),
-                    optD.firstMoment(), optD.secondMoment(), generator.buffers(), discriminator.buffers()}) {
+                    optD.firstMoment(), optD.secondMoment(), generator.buffers(), discriminator.buffers(), optG.average()}) {
+                if (t == null) {
+                    continue; // no EMA
+                }
                 Reduce.finiteCheck(t, flag);
             }
             int[] f = new int[1];

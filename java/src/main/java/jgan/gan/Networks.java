@@ -37,8 +37,24 @@ public final class Networks {
         return spec(c).generator(device, mode);
     }
 
-    /** D: [batch, 2] or [batch, H, W, C] -> one logit per sample (critic values for wasserstein). Parameters zero until initialized. */
+    /**
+     * D: [batch, 2] or [batch, H, W, C] -> one logit per sample (critic values for wasserstein);
+     * with pack m > 1 (mlp only), [batch / m, 2 m] -> one logit per pack of m samples (PacGAN: the
+     * mlp D with a first layer of 2 m inputs; {@link Packing}). Parameters zero until initialized.
+     */
     public static Sequential discriminator(Device device, TrainConfig c, MathMode mode) {
+        if (c.pack() > 1) {
+            ModelSpec s = spec(c);
+            s.check();
+            if (!s.model().equals(ModelSpec.MLP)) {
+                throw new IllegalArgumentException("pack " + c.pack() + " is for the mlp D; model " + s.model() + " cannot pack");
+            }
+            Sequential.Builder b = Sequential.builder(2 * c.pack()).mathMode(mode);
+            for (int i = 0; i < c.depthD(); i++) {
+                b.dense(c.width()).activation(c.activation(), c.slope());
+            }
+            return b.dense(1).build(device);
+        }
         return spec(c).discriminator(device, mode);
     }
 
