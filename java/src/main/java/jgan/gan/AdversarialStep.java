@@ -38,6 +38,11 @@ import jgan.tensor.Tensor;
  *   D backward for the DATA gradient only (D's weight gradients are not computed)
  *   G backward; Adam on G
  * </pre>
+ * With pack m > 1 (PacGAN, mlp), D runs on the packed views [batch / m, 2 m] of the real and the
+ * fake batch ({@link Packing}) and its data gradient is unpacked for G: no copies. The Adam
+ * updates follow the config's learning-rate schedule on the device (jgan.kernels.Optimizer's
+ * lr_schedule), and with ema > 0 G's update also advances the EMA of G's parameters, which
+ * {@link #sample} and {@link #generate} use.
  * Losses, mean D(x) and mean D(G(z)) are added into device accumulators and read back only by
  * {@link #takeStats()}. The first step runs eagerly (it also creates the kernels' workspaces);
  * after that, with {@code useGraph}, the whole step is captured once and replayed: a CUDA graph
