@@ -57,6 +57,9 @@ public final class CpuKernels {
         def("sigmoid_cross_entropy_forward_backward", "const float* logits, const float* targets, const float* weights, "
                 + "float* grad, float* loss, float* partials, unsigned* counter, int n, float scale, int accumulate",
                 CpuLosses::sigmoidCrossEntropy);
+        def("softmax_cross_entropy_forward_backward", "const float* logits, const int* labels, float* grad, int* predictions, "
+                + "float* loss, float* partials, unsigned* counter, int* error_flag, int rows, int classes, float scale, "
+                + "int accumulate", CpuLosses::softmaxCrossEntropy);
         def("gan_loss_forward_backward", "const float* logits, float* grad, float* loss, float* partials, unsigned* counter, "
                 + "int n, int kind, float target, float scale, int accumulate", CpuLosses::ganLoss);
         def("dense_forward", "const float* x, const float* w, const float* b, float* y, int rows, int in, int out, int act, "

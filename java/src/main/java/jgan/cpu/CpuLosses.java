@@ -4,10 +4,12 @@ import static jgan.cpu.CpuKernels.bits;
 import static jgan.cpu.CpuKernels.f;
 import static jgan.cpu.CpuKernels.store;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import jgan.cpu.CpuKernels.Call;
 
 /**
- * kernels/sigmoid_cross_entropy.cu and kernels/gan_loss.cu on the cpu device: the loss and its
+ * kernels/sigmoid_cross_entropy.cu, kernels/softmax_cross_entropy.cu and kernels/gan_loss.cu on the cpu device: the loss and its
  * gradient in one pass, in double; the loss is summed over fixed chunks and the chunk sums added
  * in chunk order (deterministic whatever the thread count), then scaled and rounded once.
  */
@@ -72,6 +74,71 @@ final class CpuLosses {
             }
             return acc;
         });
+        store(loss, (float) (scale * total), accumulate);
+    }
+
+    /**
+     * softmax_cross_entropy_forward_backward: one row at a time in double, with the kernel's
+     * split of the sum (the other classes' terms, then the label's) so that a confident right
+     * answer keeps its small loss and gradient; rows in fixed chunks, the losses added in row order.
+     */
+    static void softmaxCrossEntropy(Call c) {
+        int rows = c.i32(8), classes = c.i32(9);
+        double scale = c.f32(10);
+        boolean accumulate = c.i32(11) != 0;
+        long n = (long) rows * classes;
+        CpuMemory.Ref z = c.ptr(0, n), y = c.ptr(1, rows), g = c.ptrOrNull(2, n), pred = c.ptrOrNull(3, rows);
+        CpuMemory.Ref loss = c.ptr(4, 1), flag = c.ptrOrNull(7, 1);
+        int[] zw = z.words(), yw = y.words();
+        int zo = z.index(), yo = y.index();
+        AtomicBoolean bad = new AtomicBoolean();
+        double total = c.sumChunks(rows, (from, to) -> {
+            double acc = 0;
+            for (int r = from; r < to; r++) {
+                int base = zo + r * classes, label = yw[yo + r];
+                double m = Double.NEGATIVE_INFINITY;
+                int arg = 0;
+                for (int k = 0; k < classes; k++) {
+                    // the max without NaN (as the kernel's fmaxf): a NaN reaches the sum below
+                    double v = f(zw, base + k);
+                    if (v > m) {
+                        m = v;
+                    }
+                    double best = f(zw, base + arg);
+                    if (!Double.isNaN(best) && (Double.isNaN(v) || v > best)) {
+                        arg = k;
+                    }
+                }
+                if (pred != null) {
+                    pred.words()[pred.index() + r] = arg;
+                }
+                boolean wrong = label < 0 || label >= classes;
+                double rest = 0;
+                for (int k = 0; k < classes; k++) {
+                    if (k != label) {
+                        rest += Math.exp(f(zw, base + k) - m);
+                    }
+                }
+                double dy = wrong ? Double.NaN : f(zw, base + label) - m;
+                double s = rest + Math.exp(dy);
+                acc += dy == 0 ? Math.log1p(rest) : Math.log(s) - dy;
+                if (wrong) {
+                    bad.set(true);
+                }
+                if (g != null) {
+                    int[] gw = g.words();
+                    int go = g.index() + r * classes;
+                    for (int k = 0; k < classes; k++) {
+                        double p = k == label ? -(rest / s) : Math.exp(f(zw, base + k) - m) / s;
+                        gw[go + k] = bits(wrong ? Float.NaN : (float) (scale * p));
+                    }
+                }
+            }
+            return acc;
+        });
+        if (bad.get() && flag != null) {
+            flag.words()[flag.index()] = 1; // never cleared here: the caller zeroes it
+        }
         store(loss, (float) (scale * total), accumulate);
     }
 }

@@ -101,6 +101,14 @@ class ImageTrainTest extends CliTestBase {
         Files.delete(data.resolve("p0.png"));
         assertEquals(0, jgan("train", "--resume", resumed.toString(), "--steps", "7", "--device", "cpu"), err());
         assertTrue(err().contains("trained on 14 images") && err().contains("now holds 13"), err());
+        // --force replaces the image run: jgan's own pictures go, the user's files stay
+        Files.writeString(straight.resolve("notes.txt"), "mine");
+        Files.writeString(straight.resolve("samples").resolve("keep.png"), "mine");
+        assertEquals(0, jgan(folderRun(data, straight, 2, "--force")), err());
+        try (var l = Files.list(straight.resolve("samples"))) {
+            assertEquals(List.of("keep.png", "step_0000002.png"), l.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertEquals("mine", Files.readString(straight.resolve("notes.txt")));
     }
 
     /** The four idx .gz files of a fake Fashion-MNIST (60,000 + 10,000 images of a bar whose width is the label). */

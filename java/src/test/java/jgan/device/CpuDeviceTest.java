@@ -31,6 +31,7 @@ import jgan.kernels.Philox;
 import jgan.kernels.Reduce;
 import jgan.kernels.Reduction;
 import jgan.kernels.SigmoidCrossEntropy;
+import jgan.kernels.SoftmaxCrossEntropy;
 import jgan.kernels.Tanh;
 import jgan.tensor.Shape;
 import jgan.tensor.Tensor;
@@ -266,6 +267,16 @@ class CpuDeviceTest {
             SigmoidCrossEntropy.lossAndGradient(big, t, null, one, g, Reduction.MEAN, false);
             out.add(bits.apply(one));
             out.add(bits.apply(g));
+            // softmax cross-entropy over 33334 rows of 3 classes: three chunks of rows
+            int[] labels = new int[n / 3];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = r.nextInt(3);
+            }
+            try (DeviceBuffer y3 = SoftmaxCrossEntropy.uploadLabels(d, labels, 3); DeviceBuffer pred = d.allocate(4L * labels.length)) {
+                SoftmaxCrossEntropy.lossAndGradient(tall, y3, one, g.view(0, tall.shape()), pred, null, Reduction.MEAN, false);
+                out.add(bits.apply(one));
+                out.add(bits.apply(g));
+            }
             BiasGrad.compute(tall, cols, false);
             out.add(bits.apply(cols));
             BiasGrad.compute(wide, wideCols, false);

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The fused step on image models (small dcgan and mlp-conv, synthetic batches): finite losses,
+ * The fused step on image models (small dcgan and mlp-conv, a small synthetic data set through
+ * jgan.data's BatchLoader): finite losses,
  * graph replay equal to plain launches, D's batch norm normalising the real and the fake batch
  * separately, and bit-identical resume with batch-norm state and counters in the checkpoint.
  */
@@ -37,8 +38,25 @@ class ImageStepTest {
                 .with("latent", "6").with("tf32", "false").with("log_every", "5");
     }
 
+    /** A small synthetic data set of 21 images of the config's size (smooth random patterns as uint8). */
+    static jgan.data.ImageDataset dataset(TrainConfig c) {
+        int n = 21, s = c.imageSize(), ch = c.channels();
+        float[] f = new float[n * s * s * ch];
+        new RandomImageBatches(n, s, ch, 5).fill(0, FloatBuffer.wrap(f));
+        byte[] px = new byte[f.length];
+        for (int i = 0; i < f.length; i++) {
+            px[i] = (byte) Math.round((f[i] + 1) * 127.5f);
+        }
+        return jgan.data.ImageDataset.of("synthetic", px, n, s, s, ch, null);
+    }
+
+    /** Batches of {@link #dataset} through jgan.data's BatchLoader (shuffled per epoch from seed 3): a run's real data path. */
+    static RealBatches batches(TrainConfig c) {
+        return new LoaderBatches(dataset(c), c.batch(), 3);
+    }
+
     static AdversarialStep open(Device d, TrainConfig c, boolean graph) {
-        return new AdversarialStep(d, c, graph, new RandomImageBatches(c.batch(), c.imageSize(), c.channels(), 3));
+        return new AdversarialStep(d, c, graph, batches(c));
     }
 
     /** Everything a step changes, batch-norm statistics included. */
@@ -90,7 +108,7 @@ class ImageStepTest {
         int b = c.batch(), s = c.imageSize();
         float expected;
         try (Sequential d = Networks.discriminator(dev, c, MathMode.FP32); Sequential.Pass p = d.pass(b);
-             RandomImageBatches data = new RandomImageBatches(b, s, c.channels(), 3)) {
+             RealBatches data = batches(c)) {
             d.initialize(c.init(), c.seed() * 2 + 2); // the step's D before its first update
             FloatBuffer f = FloatBuffer.allocate(data.floatsPerBatch());
             data.fill(0, f);
