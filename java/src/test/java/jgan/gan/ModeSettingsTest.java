@@ -87,6 +87,51 @@ class ModeSettingsTest {
     }
 
     /**
+     * An image run (DCGAN, batch norm in G and D) with the EMA and a linear schedule: 4 steps
+     * straight = 2, sample (batch statistics, from the EMA), checkpoint, resume, 2 — bit for bit,
+     * the EMA and batch-norm statistics included; sampling leaves G's parameters as they were.
+     */
+    @ParameterizedTest(name = "[{0}] dcgan with EMA and a schedule resumes bit for bit")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void imageRunWithEmaResumesBitForBit(Target target) {
+        Device dev = target.device();
+        TrainConfig c = ImageStepTest.dcgan(1).with("sample_bn", "batch").with("ema", "0.9").with("lr_schedule", "linear")
+                .with("steps", "4");
+        float[][] straight;
+        try (AdversarialStep a = ImageStepTest.open(dev, c, true)) {
+            for (int i = 0; i < 4; i++) {
+                a.step();
+            }
+            straight = withAverage(ImageStepTest.state(a), a);
+        }
+        byte[] saved;
+        try (AdversarialStep b = ImageStepTest.open(dev, c, true)) {
+            for (int i = 0; i < 2; i++) {
+                b.step();
+            }
+            float[] params = b.generator().parameters().toArray();
+            b.sampleImages(8);
+            assertArrayEquals(params, b.generator().parameters().toArray(), "sampling from the EMA puts G's parameters back");
+            saved = TrainingCheckpoint.capture(b).toBytes();
+        }
+        Checkpoint ck = Checkpoint.fromBytes(saved, "memory");
+        TrainingCheckpoint.validate(ck, "memory");
+        try (AdversarialStep r = ImageStepTest.open(dev, TrainingCheckpoint.config(ck), true)) {
+            TrainingCheckpoint.restore(ck, r);
+            for (int i = 0; i < 2; i++) {
+                r.step();
+            }
+            AdversarialStepTest.assertSameBits(straight, withAverage(ImageStepTest.state(r), r));
+        }
+    }
+
+    static float[][] withAverage(float[][] base, AdversarialStep s) {
+        float[][] all = java.util.Arrays.copyOf(base, base.length + 1);
+        all[base.length] = s.generatorOptimizer().average().toArray();
+        return all;
+    }
+
+    /**
      * After k steps the rate G's last update used is the reference schedule's at update k (over
      * steps updates, warm-up 2), D's at update k n_critic (over steps x n_critic, warm-up 2 n_critic).
      */
