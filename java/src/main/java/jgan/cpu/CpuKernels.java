@@ -83,6 +83,7 @@ public final class CpuKernels {
         def("adam_update_lr", "float* params, float* grads, float* m, float* v, float* ema, const int* step, const float* lr, "
                 + "int n, float beta1, float beta2, float eps, float weight_decay, float clip, int zero_grads, float ema_decay",
                 CpuOptimizer::adamLr);
+        def("swap_middle_axes", "const float* x, float* y, int groups, int a, int b, int c", CpuReduce::swapMiddleAxes);
         def("counter_add_i32", "int* counter, int delta", CpuRandom::counterAddI32);
         def("counter_add_i64", "long long* counter, long long delta", CpuRandom::counterAddI64);
         def("philox_bits", "unsigned* out, int n, long long seed, long long offset", CpuRandom::philoxBits);
