@@ -135,8 +135,9 @@ final class NetworkOptions {
             description = "TF32 tensor-core GEMMs where the GPU has them (default: ${DEFAULT-VALUE}).")
     Boolean tf32;
 
-    @Option(names = "--pack", paramLabel = "M", description = "PacGAN packing: D judges M samples at once, concatenated (all real or all"
-            + " fake), mlp only; the batch must be a multiple of M (default: 1, no packing).")
+    @Option(names = "--pack", paramLabel = "M", description = "PacGAN packing: D judges M samples at once, all real or all fake,"
+            + " concatenated (the mixtures: 2M features; images: M times the channels); the batch must be a multiple of M (default: 1,"
+            + " no packing).")
     Long pack;
 
     @Option(names = "--lr-schedule", paramLabel = "NAME", description = "Learning-rate schedule of G and D over the run: constant, linear"

@@ -38,8 +38,10 @@ import jgan.tensor.Tensor;
  *   D backward for the DATA gradient only (D's weight gradients are not computed)
  *   G backward; Adam on G
  * </pre>
- * With pack m > 1 (PacGAN, mlp), D runs on the packed views [batch / m, 2 m] of the real and the
- * fake batch ({@link Packing}) and its data gradient is unpacked for G: no copies. The Adam
+ * With pack m > 1 (PacGAN), D runs on packs of m samples ({@link Packing}): for the mixtures the
+ * packed views [batch / m, 2 m] of the real and the fake batch (no copies), for images the
+ * batches packed along channels [batch / m, H, W, m C] (one transpose launch each); D's data
+ * gradient is unpacked the same way for G. The Adam
  * updates follow the config's learning-rate schedule on the device (jgan.kernels.Optimizer's
  * lr_schedule), and with ema > 0 G's update also advances the EMA of G's parameters, which
  * {@link #sample} and {@link #generate} use.
@@ -74,6 +76,10 @@ public final class AdversarialStep implements AutoCloseable {
     static final int UPLOAD_SLOTS = 3;
     private final Tensor gradReal;
     private final Tensor gradFake;
+    /** Image runs with pack m > 1: the packed real and fake batches [batch / m, H, W, m C], and G's output gradient unpacked. */
+    private final Tensor packedReal;
+    private final Tensor packedFake;
+    private final Tensor fakeGrad;
     private final Tensor stats;
     /** Two 64-bit Philox offsets: [0] latent draws, [1] data draws. */
     private final DeviceBuffer rngOffsets;
@@ -144,6 +150,16 @@ public final class AdversarialStep implements AutoCloseable {
         }
         this.gradReal = Tensor.empty(device, Shape.of(bd, 1));
         this.gradFake = Tensor.empty(device, Shape.of(bd, 1));
+        if (config.images() && config.pack() > 1) {
+            int s = config.imageSize();
+            this.packedReal = Tensor.empty(device, Shape.of(bd, s, s, config.pack() * config.channels()));
+            this.packedFake = Tensor.empty(device, Shape.of(bd, s, s, config.pack() * config.channels()));
+            this.fakeGrad = Tensor.empty(device, Shape.of(b, s, s, config.channels()));
+        } else {
+            this.packedReal = null;
+            this.packedFake = null;
+            this.fakeGrad = null;
+        }
         this.stats = Tensor.zeros(device, Shape.of(4));
         this.rngOffsets = device.allocate(16);
         device.fill32(rngOffsets, 0, 4, 0);
@@ -233,8 +249,8 @@ public final class AdversarialStep implements AutoCloseable {
             Philox.normalAt(z, config.seed(), latentOffset, 0f, 1f);
             Counters.addI64(latentOffset, latentCounters);
             fake = gPass.forward(z, true);
-            Tensor lr = logits(dReal.forward(packed(x), true));
-            Tensor lf = logits(dFake.forward(packed(fake), true));
+            Tensor lr = logits(dReal.forward(packed(x, packedReal), true));
+            Tensor lf = logits(dFake.forward(packed(fake, packedFake), true));
             losses.discriminator(lr, lf, gradReal, gradFake, stats.view(LOSS_D, Shape.of(1)));
             Reduce.mean(lr, dStats, t, true);
             Reduce.mean(lf, gStats, t, true);
@@ -242,16 +258,35 @@ public final class AdversarialStep implements AutoCloseable {
             dFake.backward(gradFake, true, false);
             optD.update();
         }
-        Tensor lf = logits(dFake.forward(packed(fake), true));
+        Tensor lf = logits(dFake.forward(config.images() && config.pack() > 1 ? packedFake : packed(fake, packedFake), true));
         losses.generator(lf, gradFake, stats.view(LOSS_G, Shape.of(1)));
         Tensor dFakeInput = dFake.backward(gradFake, false, true);
-        gPass.backward(config.pack() > 1 ? Packing.unpack(dFakeInput, config.pack(), 2) : dFakeInput, true, false);
+        gPass.backward(unpacked(dFakeInput), true, false);
         optG.update();
     }
 
-    /** D's input for samples {@code x}: x itself, or with pack m its packed view [batch / m, 2 m] (mlp; {@link Packing}). */
-    private Tensor packed(Tensor x) {
-        return config.pack() > 1 ? Packing.pack(x, config.pack()) : x;
+    /**
+     * D's input for samples {@code x}: x itself; with pack m its packed view [batch / m, 2 m]
+     * (mixtures), or, for images, x packed into {@code into} [batch / m, H, W, m C] by one
+     * transpose launch ({@link Packing}).
+     */
+    private Tensor packed(Tensor x, Tensor into) {
+        if (config.pack() == 1) {
+            return x;
+        }
+        if (!config.images()) {
+            return Packing.pack(x, config.pack());
+        }
+        int s = config.imageSize();
+        return Packing.packImages(x.reshape(Shape.of(config.batch(), s, s, config.channels())), config.pack(), into);
+    }
+
+    /** G's output gradient from D's data gradient at the packed fake input (the inverse of {@link #packed}). */
+    private Tensor unpacked(Tensor dPacked) {
+        if (config.pack() == 1) {
+            return dPacked;
+        }
+        return config.images() ? Packing.unpackImages(dPacked, config.pack(), fakeGrad) : Packing.unpack(dPacked, config.pack(), 2);
     }
 
     /** D's output as [batch / pack, 1] logits (a DCGAN D ends in a 4x4 valid convolution: [batch, 1, 1, 1]). */
@@ -422,6 +457,11 @@ public final class AdversarialStep implements AutoCloseable {
         }
         gradReal.close();
         gradFake.close();
+        for (Tensor t : new Tensor[] {packedReal, packedFake, fakeGrad}) {
+            if (t != null) {
+                t.close();
+            }
+        }
         stats.close();
         rngOffsets.close();
     }

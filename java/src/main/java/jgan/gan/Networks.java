@@ -39,23 +39,11 @@ public final class Networks {
 
     /**
      * D: [batch, 2] or [batch, H, W, C] -> one logit per sample (critic values for wasserstein);
-     * with pack m > 1 (mlp only), [batch / m, 2 m] -> one logit per pack of m samples (PacGAN: the
-     * mlp D with a first layer of 2 m inputs; {@link Packing}). Parameters zero until initialized.
+     * with pack m > 1, [batch / m, 2 m] or [batch / m, H, W, m C] -> one logit per pack of m
+     * samples (PacGAN; {@link Packing}). Parameters zero until initialized.
      */
     public static Sequential discriminator(Device device, TrainConfig c, MathMode mode) {
-        if (c.pack() > 1) {
-            ModelSpec s = spec(c);
-            s.check();
-            if (!s.model().equals(ModelSpec.MLP)) {
-                throw new IllegalArgumentException("pack " + c.pack() + " is for the mlp D; model " + s.model() + " cannot pack");
-            }
-            Sequential.Builder b = Sequential.builder(2 * c.pack()).mathMode(mode);
-            for (int i = 0; i < c.depthD(); i++) {
-                b.dense(c.width()).activation(c.activation(), c.slope());
-            }
-            return b.dense(1).build(device);
-        }
-        return spec(c).discriminator(device, mode);
+        return spec(c).discriminator(device, mode, c.pack());
     }
 
     /**

@@ -13,19 +13,21 @@ import jgan.tensor.Tensor;
  * gradient of the B samples, [B, F]. The losses then see B/m logits per side; every loss works
  * unchanged.
  *
- * <p>Convolutional discriminators pack channels (m images of C channels as one of m C): in NHWC
- * the channels of one pixel of the m images are not adjacent in memory, so a view cannot give it;
- * {@link #check} refuses it.
+ * <p>Convolutional discriminators pack channels (m images [H, W, C] as one [H, W, m C], channel
+ * i C + k being image i's channel k): in NHWC the channels of one pixel of the m images are not
+ * adjacent in memory, so a view cannot give it; {@link #packImages} copies it with one transpose
+ * launch (kernels/swap_axes.cu) into a buffer, and {@link #unpackImages} takes D's data gradient
+ * back the same way.
  */
 public final class Packing {
     private Packing() {
     }
 
     /**
-     * Refuses a packing degree that cannot be used: m >= 1; the batch divisible by m (naming both);
-     * images (a convolutional D) not packable by a view.
+     * Refuses a packing degree that cannot be used: m >= 1; the batch divisible by m (naming both).
+     * {@code images}: only words the message.
      *
-     * @throws IllegalArgumentException naming the batch and m, or the model
+     * @throws IllegalArgumentException naming the batch and m
      */
     public static void check(int batch, int m, boolean images) {
         if (m < 1) {
@@ -34,13 +36,9 @@ public final class Packing {
         if (m == 1) {
             return;
         }
-        if (images) {
-            throw new IllegalArgumentException("pack " + m + " is for MLP discriminators on 2-D samples: packing images concatenates "
-                    + "channels, which NHWC tensors cannot give as a view (it needs a transpose kernel jgan does not have yet); use pack 1");
-        }
         if (batch % m != 0) {
-            throw new IllegalArgumentException("batch " + batch + " is not divisible by pack " + m + ": D sees batch / pack packed inputs"
-                    + " of pack samples each; choose a batch that is a multiple of " + m);
+            throw new IllegalArgumentException("batch " + batch + " is not divisible by pack " + m + ": D sees batch / pack packed "
+                    + (images ? "images" : "inputs") + " of pack samples each; choose a batch that is a multiple of " + m);
         }
     }
 
@@ -72,5 +70,44 @@ public final class Packing {
             throw new IllegalArgumentException("unpack: expected [rows, " + m + " x " + features + "] for pack " + m + ", got " + s);
         }
         return m == 1 ? packed : packed.reshape(Shape.of(s.dim(0) * m, features));
+    }
+
+    /**
+     * Packs NHWC images {@code x} [B, H, W, C] into {@code out} [B/m, H, W, m C]: out[j, h, w,
+     * i C + k] = x[j m + i, h, w, k] (one launch of jgan.kernels.SwapAxes). Returns out.
+     *
+     * @throws IllegalArgumentException when x is not 4-D, B is not divisible by m, or out is not [B/m, H, W, m C]
+     */
+    public static Tensor packImages(Tensor x, int m, Tensor out) {
+        Shape s = x.shape();
+        if (s.rank() != 4) {
+            throw new IllegalArgumentException("pack: images must be [batch, H, W, C], got " + s);
+        }
+        check(s.dim(0), m, true);
+        Shape want = Shape.of(s.dim(0) / m, s.dim(1), s.dim(2), m * s.dim(3));
+        if (!out.shape().equals(want)) {
+            throw new IllegalArgumentException("pack: images " + s + " with pack " + m + " go into " + want + ", got " + out.shape());
+        }
+        jgan.kernels.SwapAxes.swapMiddle(x, out, s.dim(0) / m, m, s.dim(1) * s.dim(2), s.dim(3));
+        return out;
+    }
+
+    /**
+     * The inverse of {@link #packImages}: {@code packed} [B/m, H, W, m C] (D's data gradient) into
+     * {@code out} [B, H, W, C]. Returns out.
+     *
+     * @throws IllegalArgumentException when the shapes do not match
+     */
+    public static Tensor unpackImages(Tensor packed, int m, Tensor out) {
+        Shape s = out.shape();
+        if (s.rank() != 4 || m < 1 || s.dim(0) % m != 0) {
+            throw new IllegalArgumentException("unpack: images must be [batch, H, W, C] with batch a multiple of " + m + ", got " + s);
+        }
+        Shape want = Shape.of(s.dim(0) / m, s.dim(1), s.dim(2), m * s.dim(3));
+        if (packed.numel() != want.numel()) {
+            throw new IllegalArgumentException("unpack: " + packed.shape() + " is not the pack " + m + " of " + s + " (" + want + ")");
+        }
+        jgan.kernels.SwapAxes.swapMiddle(packed, out, s.dim(0) / m, s.dim(1) * s.dim(2), m, s.dim(3));
+        return out;
     }
 }

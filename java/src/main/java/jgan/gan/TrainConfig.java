@@ -45,8 +45,8 @@ import jgan.nn.Init;
  * @param sampleBn       how G's batch norm runs for RUN/samples: {@code eval} (running statistics: a fixed z gives the same
  *                       image whatever the batch) or {@code batch} (the sample batch's statistics)
  * @param background     the colour RGBA images are composited onto, {@code #rrggbb} (images)
- * @param pack           PacGAN's packing degree m: D judges m samples concatenated (mlp only; the batch a multiple of m);
- *                       1 = no packing ({@link Packing})
+ * @param pack           PacGAN's packing degree m: D judges m samples concatenated (features for the mlp, channels for
+ *                       images; the batch a multiple of m); 1 = no packing ({@link Packing})
  * @param lrSchedule     the learning-rate schedule of both networks over the run: constant, linear or cosine (decaying to
  *                       lr_final times the rate over the run's updates: G's steps, D's steps x n_critic)
  * @param lrFinal        the final fraction of the rate for linear and cosine, in [0, 1] (0 with constant)

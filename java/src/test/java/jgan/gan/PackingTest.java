@@ -94,6 +94,41 @@ class PackingTest {
         return o;
     }
 
+    /**
+     * Images pack along channels: packed image j, pixel (h, w), channel i C + k is image jm + i's
+     * channel k at (h, w) (values name image, pixel and channel); the gradient of a D whose
+     * packed input is x * (channel weight) unpacks to each image's own channels.
+     */
+    @ParameterizedTest(name = "[{0}] images, pack {1}")
+    @MethodSource("cases")
+    void imagesPackAlongChannels(Target target, int m) {
+        Device dev = target.device();
+        int b = 4, h = 3, w = 5, c = 3;
+        float[] x = new float[b * h * w * c];
+        for (int n = 0; n < b; n++) {
+            for (int p = 0; p < h * w; p++) {
+                for (int k = 0; k < c; k++) {
+                    x[(n * h * w + p) * c + k] = 1000 * n + 10 * p + k;
+                }
+            }
+        }
+        try (Tensor tx = Tensor.of(dev, Shape.of(b, h, w, c), x); Tensor packed = Tensor.empty(dev, Shape.of(b / m, h, w, m * c));
+             Tensor back = Tensor.empty(dev, Shape.of(b, h, w, c))) {
+            float[] got = Packing.packImages(tx, m, packed).toArray();
+            for (int j = 0; j < b / m; j++) {
+                for (int p = 0; p < h * w; p++) {
+                    for (int i = 0; i < m; i++) {
+                        for (int k = 0; k < c; k++) {
+                            assertEquals(1000 * (j * m + i) + 10 * p + k, got[((j * h * w + p) * m + i) * c + k], 0f,
+                                    "packed " + j + " pixel " + p + " channel " + (i * c + k));
+                        }
+                    }
+                }
+            }
+            assertArrayEquals(x, Packing.unpackImages(packed, m, back).toArray(), "unpack inverts pack");
+        }
+    }
+
     @Test
     void unpackInvertsPack() {
         Device dev = jgan.testing.TestDevices.host();
@@ -109,8 +144,10 @@ class PackingTest {
     void refusals() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Packing.check(10, 3, false));
         assertTrue(e.getMessage().contains("batch 10") && e.getMessage().contains("pack 3"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Packing.check(64, 2, true));
-        assertTrue(e.getMessage().contains("pack 2") && e.getMessage().contains("NHWC"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Packing.check(6, 4, true));
+        assertTrue(e.getMessage().contains("batch 6") && e.getMessage().contains("pack 4") && e.getMessage().contains("images"),
+                e.getMessage());
+        Packing.check(64, 2, true);
         e = assertThrows(IllegalArgumentException.class, () -> Packing.check(64, 0, false));
         assertTrue(e.getMessage().contains("pack must be >= 1"), e.getMessage());
         Packing.check(64, 1, true); // no packing is fine for every model
@@ -123,6 +160,12 @@ class PackingTest {
             assertTrue(e.getMessage().contains("batch 6") && e.getMessage().contains("pack 4"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> Packing.unpack(x, 2, 2));
             assertTrue(e.getMessage().contains("unpack"), e.getMessage());
+            try (Tensor wrong = Tensor.zeros(dev, Shape.of(2, 2, 2, 1))) {
+                e = assertThrows(IllegalArgumentException.class, () -> Packing.packImages(img, 2, wrong));
+                assertTrue(e.getMessage().contains("[2, 2, 2, 2]"), e.getMessage());
+                e = assertThrows(IllegalArgumentException.class, () -> Packing.packImages(x, 2, wrong));
+                assertTrue(e.getMessage().contains("[batch, H, W, C]"), e.getMessage());
+            }
         }
     }
 }
