@@ -29,12 +29,44 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--run", paramLabel = "RUN", required = true, description = "The run folder (config.json and samples.csv are read).")
+    @Option(names = "--run", paramLabel = "RUN", description = "The run folder (config.json and samples.csv are read).")
     String runName;
+
+    @Option(names = "--images", paramLabel = "FILE.npy", description = "Instead of a run: float32 images [N, 1, 28, 28] in [-1, 1] (NCHW, as"
+            + " `jgan sample` writes), scored against Fashion-MNIST in the classifier's feature space: Frechet distance, precision/recall"
+            + " (k = 3), class histogram, each beside the value real images get.")
+    Path images;
+
+    @Option(names = "--classifier", paramLabel = "FILE", description = "With --images: the classifier (default: the one shipped with jgan).")
+    Path classifier;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "With --images: Fashion-MNIST's folder (default: Debian's).")
+    Path dataDir;
+
+    @Option(names = "--out", paramLabel = "FILE.json", description = "With --images: also write the numbers here as JSON.")
+    Path metricsOut;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "With --images: draws the real samples (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--device", paramLabel = "NAME", converter = Choices.DeviceConverter.class, completionCandidates = Choices.DeviceNames.class,
+            defaultValue = "auto", description = "With --images: where the classifier runs (default: ${DEFAULT-VALUE}).")
+    String device;
 
     @Override
     public Integer call() {
         PrintStream out = Main.out();
+        if ((runName == null) == (images == null)) {
+            throw new IllegalArgumentException("give --run RUN or --images FILE.npy (one of them)");
+        }
+        if (images != null) {
+            return EvalImages.run(images, classifier, dataDir, device, metricsOut, seed, out, Main.err());
+        }
+        for (String o : java.util.List.of("--classifier", "--data-dir", "--out", "--seed", "--device")) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                throw new IllegalArgumentException(o + " goes with --images; a --run of 2-D samples takes none");
+            }
+        }
         Path run = RunFolder.checkedPath(runName, "--run");
         if (Files.exists(run) && !Files.isDirectory(run)) {
             throw new IllegalArgumentException("--run " + run + " is a file, not a run folder");

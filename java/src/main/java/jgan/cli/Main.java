@@ -26,14 +26,16 @@ import picocli.CommandLine.TypeConversionException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The command line: {@code jgan info | train | eval | bench | help}, parsed by picocli (typed
+ * The command line: {@code jgan info | train | eval | sample | export | bench | classifier | help}, parsed by picocli (typed
  * options, generated help with every default and choice). Exit status: 0 done, 1 a file, memory or
  * divergence failure (the message says what and where), 2 bad options or input, 130/143 stopped by
  * a signal after a checkpoint.
  */
 @Command(name = "jgan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpAutoWidth = true,
         description = "GAN training on jgan's own CUDA kernels (or their CPU builds). Run `jgan COMMAND --help` for a command's options.",
-        subcommands = {Main.Info.class, TrainCommand.class, EvalCommand.class, BenchCommand.class, HelpCommand.class})
+        subcommands = {Main.Info.class, TrainCommand.class, EvalCommand.class, SampleCommand.class, ExportCommand.class, BenchCommand.class,
+            ClassifierCommand.class,
+            HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -53,7 +55,7 @@ public final class Main implements Callable<Integer> {
     /** {@code jgan} without a command: the usage, on stderr, and exit status 2 (a command is required). */
     @Override
     public Integer call() {
-        spec.commandLine().getErr().println("jgan: missing a command (info, train, eval, bench or help)");
+        spec.commandLine().getErr().println("jgan: missing a command (info, train, eval, sample, export, bench, classifier or help)");
         spec.commandLine().usage(spec.commandLine().getErr());
         return 2;
     }

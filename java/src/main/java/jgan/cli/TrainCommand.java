@@ -85,6 +85,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", paramLabel = "N", description = "Steps between checkpoints (and sample grids), 0: only at the end (default: ${DEFAULT-VALUE}; images: 500).")
     Long checkpointEvery;
 
+    @Option(names = "--init-from", paramLabel = "FILE", description = "Start G or D (whichever it matches) from a .safetensors state_dict (jgan export, or PyTorch's); twice for both.")
+    List<Path> initFrom;
+
     @Mixin
     NetworkOptions network;
 
@@ -106,7 +109,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--force starts a new run; --resume continues one: give one of them");
             }
             List<String> settings = new ArrayList<>(network.givenOptions());
-            for (String o : List.of("--log-every", "--checkpoint-every")) {
+            for (String o : List.of("--log-every", "--checkpoint-every", "--init-from")) {
                 if (given(o)) {
                     settings.add(o);
                 }
@@ -128,6 +131,7 @@ final class TrainCommand implements Callable<Integer> {
             checkMemory(device, config);
             Prepared prepared = prepare(device, config, err);
             try (AdversarialStep step = prepared.step()) {
+                String init = initFrom == null ? null : jgan.gan.InitFrom.apply(initFrom, step.generator(), step.discriminator());
                 boolean created = !Files.exists(run);
                 try {
                     Files.createDirectories(run);
@@ -144,6 +148,9 @@ final class TrainCommand implements Callable<Integer> {
                     started = true;
                     writeReport(run, prepared);
                     header(out, config, step, device, prepared.data());
+                    if (init != null) {
+                        out.println(init);
+                    }
                     return train(step, run, 0, new LogHistory(List.of(), 0), 0, false, out);
                 } finally {
                     if (!started && created) {

@@ -29,6 +29,8 @@ final class CpuBatchNorm {
     private static final int WIDE_GROUP = 32;
     /** Rows per lane in a statistics / backward-reduce chunk. */
     private static final int CHUNK_ROWS_PER_LANE = 16;
+    /** The statistics and backward-reduce passes are cut into at least this many tasks where the channels allow. */
+    private static final int MIN_TASKS = 8;
 
     private CpuBatchNorm() {
     }
@@ -59,31 +61,50 @@ final class CpuBatchNorm {
         int[] xw = x.words(), ow = out.words();
         int xo = x.index(), oo = out.index();
         double[][] acc = c.scratch.perTask(parts, 2 * ch);
-        c.parallel.run(parts, p -> {
+        int cb = channelBlock(parts, ch), blocks = (ch + cb - 1) / cb;
+        c.parallel.run(parts * blocks, t -> {
+            int p = t / blocks, j0 = (t % blocks) * cb, j1 = Math.min(ch, j0 + cb);
             int r0 = p * chunk, r1 = Math.min(rows, r0 + chunk), n = r1 - r0;
-            double[] a = acc[p]; // [0, ch): means, [ch, 2ch): m2
-            java.util.Arrays.fill(a, 0, 2 * ch, 0);
+            double[] a = acc[p]; // [0, ch): means, [ch, 2ch): m2; this task's channels [j0, j1) only
+            java.util.Arrays.fill(a, j0, j1, 0);
+            java.util.Arrays.fill(a, ch + j0, ch + j1, 0);
             for (int r = r0; r < r1; r++) {
-                for (int j = 0, e = xo + r * ch; j < ch; j++, e++) {
-                    a[j] += f(xw, e);
+                int e = xo + r * ch;
+                for (int j = j0; j < j1; j++) {
+                    a[j] += Float.intBitsToFloat(xw[e + j]);
                 }
             }
-            for (int j = 0; j < ch; j++) {
+            for (int j = j0; j < j1; j++) {
                 a[j] /= n;
             }
             for (int r = r0; r < r1; r++) {
-                for (int j = 0, e = xo + r * ch; j < ch; j++, e++) {
-                    double d = f(xw, e) - a[j];
+                int e = xo + r * ch;
+                for (int j = j0; j < j1; j++) {
+                    double d = Float.intBitsToFloat(xw[e + j]) - a[j];
                     a[ch + j] += d * d;
                 }
             }
-            for (int j = 0; j < ch; j++) {
+            for (int j = j0; j < j1; j++) {
                 int at = oo + (p * ch + j) * 3;
                 ow[at] = bits(n);
                 ow[at + 1] = bits((float) a[j]);
                 ow[at + 2] = bits((float) a[ch + j]);
             }
         });
+    }
+
+    /**
+     * Channels a task takes in the statistics and backward-reduce passes: all of them when there
+     * are enough chunks to share out, else blocks of at least 64, so that a wide tensor with few
+     * rows (BatchNorm1d over 6272 features at batch 64: one chunk) still runs on every thread.
+     * Each channel's sums are the same whichever block it is in: the split changes no bit.
+     */
+    static int channelBlock(int parts, int ch) {
+        if (parts >= MIN_TASKS) {
+            return ch;
+        }
+        int blocks = Math.min((ch + 63) / 64, (MIN_TASKS + parts - 1) / parts);
+        return (ch + blocks - 1) / blocks;
     }
 
     // batch_norm_finalize(partials, mean, invstd, running_mean, running_var, num_partials, channels, momentum, eps)
@@ -131,9 +152,27 @@ final class CpuBatchNorm {
         int block = Math.max(1, CpuKernels.GRAIN / ch);
         c.parallel.run(CpuParallel.tasks(rows, block), t -> {
             int r0 = t * block, r1 = Math.min(rows, r0 + block);
+            // one loop per activation (the JIT compiles each without the switch); the same float operations as activate()
             for (int r = r0; r < r1; r++) {
-                for (int j = 0, e = r * ch; j < ch; j++, e++) {
-                    yw[yo + e] = bits(activate(Math.fma(f(xw, xo + e) - mean[j], scale[j], shift[j]), act, slope));
+                int xe = xo + r * ch, ye = yo + r * ch;
+                if (act == 0) {
+                    for (int j = 0; j < ch; j++) {
+                        yw[ye + j] = bits(Math.fma(Float.intBitsToFloat(xw[xe + j]) - mean[j], scale[j], shift[j]));
+                    }
+                } else if (act == 1) {
+                    for (int j = 0; j < ch; j++) {
+                        float v = Math.fma(Float.intBitsToFloat(xw[xe + j]) - mean[j], scale[j], shift[j]);
+                        yw[ye + j] = bits(v < 0f ? 0f : v);
+                    }
+                } else if (act == 2) {
+                    for (int j = 0; j < ch; j++) {
+                        float v = Math.fma(Float.intBitsToFloat(xw[xe + j]) - mean[j], scale[j], shift[j]);
+                        yw[ye + j] = bits(v < 0f ? slope * v : v);
+                    }
+                } else {
+                    for (int j = 0; j < ch; j++) {
+                        yw[ye + j] = bits(activate(Math.fma(Float.intBitsToFloat(xw[xe + j]) - mean[j], scale[j], shift[j]), act, slope));
+                    }
                 }
             }
         });
@@ -188,21 +227,25 @@ final class CpuBatchNorm {
             is[j] = f(invstd.words(), invstd.index() + j);
         }
         double[][] acc = c.scratch.perTask(parts, 2 * ch);
-        c.parallel.run(parts, p -> {
+        int cb = channelBlock(parts, ch), blocks = (ch + cb - 1) / cb;
+        c.parallel.run(parts * blocks, t -> {
+            int p = t / blocks, j0 = (t % blocks) * cb, j1 = Math.min(ch, j0 + cb);
             int r0 = p * chunk, r1 = Math.min(rows, r0 + chunk);
-            double[] a = acc[p]; // [0, ch): sum dz, [ch, 2ch): sum dz xhat
-            java.util.Arrays.fill(a, 0, 2 * ch, 0);
+            double[] a = acc[p]; // [0, ch): sum dz, [ch, 2ch): sum dz xhat; this task's channels [j0, j1) only
+            java.util.Arrays.fill(a, j0, j1, 0);
+            java.util.Arrays.fill(a, ch + j0, ch + j1, 0);
             for (int r = r0; r < r1; r++) {
-                for (int j = 0, e = r * ch; j < ch; j++, e++) {
-                    float dz = f(gw, go + e); // in float, as the kernel (fused = the activation kernels then identity)
+                int ge = go + r * ch, ye = yo + r * ch, xe = xo + r * ch;
+                for (int j = j0; j < j1; j++) {
+                    float dz = Float.intBitsToFloat(gw[ge + j]); // in float, as the kernel (fused = the activation kernels then identity)
                     if (yw != null) {
-                        dz *= grad(f(yw, yo + e), act, slope);
+                        dz *= grad(Float.intBitsToFloat(yw[ye + j]), act, slope);
                     }
                     a[j] += dz;
-                    a[ch + j] += dz * ((f(xw, xo + e) - mu[j]) * (double) is[j]);
+                    a[ch + j] += dz * ((Float.intBitsToFloat(xw[xe + j]) - mu[j]) * (double) is[j]);
                 }
             }
-            for (int j = 0; j < ch; j++) {
+            for (int j = j0; j < j1; j++) {
                 int at = oo + (p * ch + j) * 2;
                 ow[at] = bits((float) a[j]);
                 ow[at + 1] = bits((float) a[ch + j]);
@@ -262,13 +305,31 @@ final class CpuBatchNorm {
         c.parallel.run(CpuParallel.tasks(rows, block), t -> {
             int r0 = t * block, r1 = Math.min(rows, r0 + block);
             for (int r = r0; r < r1; r++) {
-                for (int j = 0, e = r * ch; j < ch; j++, e++) {
-                    float dz = f(gw, go + e);
-                    if (yw != null) {
-                        dz *= grad(f(yw, yo + e), act, slope);
+                int ge = go + r * ch, ye = yo + r * ch, xe = xo + r * ch, de = d0 + r * ch;
+                // one loop per activation; dz = dy * act'(y) in float as grad() gives it
+                if (yw == null) {
+                    for (int j = 0; j < ch; j++) {
+                        float xhat = (Float.intBitsToFloat(xw[xe + j]) - mu[j]) * is[j];
+                        dw[de + j] = bits(k[3 * j] * (Float.intBitsToFloat(gw[ge + j]) - k[3 * j + 1] - xhat * k[3 * j + 2]));
                     }
-                    float xhat = (f(xw, xo + e) - mu[j]) * is[j];
-                    dw[d0 + e] = bits(k[3 * j] * (dz - k[3 * j + 1] - xhat * k[3 * j + 2]));
+                } else if (act == 1) {
+                    for (int j = 0; j < ch; j++) {
+                        float dz = Float.intBitsToFloat(gw[ge + j]) * (Float.intBitsToFloat(yw[ye + j]) > 0f ? 1f : 0f);
+                        float xhat = (Float.intBitsToFloat(xw[xe + j]) - mu[j]) * is[j];
+                        dw[de + j] = bits(k[3 * j] * (dz - k[3 * j + 1] - xhat * k[3 * j + 2]));
+                    }
+                } else if (act == 2) {
+                    for (int j = 0; j < ch; j++) {
+                        float dz = Float.intBitsToFloat(gw[ge + j]) * (Float.intBitsToFloat(yw[ye + j]) > 0f ? 1f : slope);
+                        float xhat = (Float.intBitsToFloat(xw[xe + j]) - mu[j]) * is[j];
+                        dw[de + j] = bits(k[3 * j] * (dz - k[3 * j + 1] - xhat * k[3 * j + 2]));
+                    }
+                } else {
+                    for (int j = 0; j < ch; j++) {
+                        float dz = Float.intBitsToFloat(gw[ge + j]) * grad(Float.intBitsToFloat(yw[ye + j]), act, slope);
+                        float xhat = (Float.intBitsToFloat(xw[xe + j]) - mu[j]) * is[j];
+                        dw[de + j] = bits(k[3 * j] * (dz - k[3 * j + 1] - xhat * k[3 * j + 2]));
+                    }
                 }
             }
         });

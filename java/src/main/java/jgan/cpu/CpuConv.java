@@ -59,6 +59,8 @@ final class CpuConv {
      * again (DCGAN-64's D conv4, an 8 MB filter: blocks of 64 rows ran dgrad 30% slower).
      */
     static final int CONV_MIN_ROWS = 256;
+    /** wgrad takes one task a split (see wgradBySplit) from this many splits on; fewer go by blocks of rows and columns. */
+    static final int SPLIT_TASKS = 4;
 
     private CpuConv() {
     }
@@ -103,11 +105,20 @@ final class CpuConv {
             int h0 = (rem / pr.q) * pr.sh - pr.pt, w0 = (rem % pr.q) * pr.sw - pr.pl;
             int base = img * pr.h * pr.w * c;
             int row = m * rsc;
+            // the S taps of a filter row read S*C contiguous words when the dilation is 1 and all are inside
+            boolean wInside = pr.dw == 1 && w0 >= 0 && w0 + pr.s <= pr.w && aw == null && !tf32;
             for (int r = 0; r < pr.r; r++) {
                 int hh = h0 + r * pr.dh;
                 int at = row + r * pr.s * c;
                 if (hh < 0 || hh >= pr.h) {
                     java.util.Arrays.fill(col, at, at + pr.s * c, 0f);
+                    continue;
+                }
+                if (wInside) {
+                    int src = xo + base + (hh * pr.w + w0) * c;
+                    for (int i = 0, n = pr.s * c; i < n; i++) {
+                        col[at + i] = Float.intBitsToFloat(xw[src + i]);
+                    }
                     continue;
                 }
                 for (int s = 0; s < pr.s; s++, at += c) {
@@ -190,17 +201,66 @@ final class CpuConv {
             int m0 = t * block, m1 = Math.min(m, m0 + block), nm = m1 - m0;
             im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, m0, m1);
             blas.sgemm("T", "N", k, nm, rsc, 1f, fs, 0, rsc, col, m0 * rsc, rsc, 0f, ys, m0 * k, k);
-            for (int i = m0 * k, end = m1 * k; i < end; i += k) {
-                for (int j = 0; j < k; j++) {
-                    float v = ys[i + j] + bs[j];
-                    ys[i + j] = v; // post-bias, pre-activation: what BN normalises
-                    yw[yo + i + j] = bits(activate(v, act, slope));
-                }
-            }
+            epilogue(ys, bs, yw, yo, m0 * k, m1 * k, k, act, slope, partials != null);
             if (partials != null) {
                 bnPartials(ys, k, m0, m1, partials, sums[t]);
             }
         });
+    }
+
+    /**
+     * fprop's epilogue over elements [from, to) of ys (rows of k): v = ys + bias; ys = v (post-bias,
+     * pre-activation: what BN normalises; kept only when {@code keep}, for the statistics
+     * partials); y = act(v). One loop per activation, so that the JIT compiles each without the
+     * switch.
+     */
+    private static void epilogue(float[] ys, float[] bs, int[] yw, int yo, int from, int to, int k, int act, float slope, boolean keep) {
+        if (act == 0 && !keep) {
+            for (int i = from; i < to; i += k) {
+                for (int j = 0; j < k; j++) {
+                    yw[yo + i + j] = bits(ys[i + j] + bs[j]);
+                }
+            }
+        } else if (act == 2 && !keep) {
+            for (int i = from; i < to; i += k) {
+                for (int j = 0; j < k; j++) {
+                    float v = ys[i + j] + bs[j];
+                    yw[yo + i + j] = bits(v < 0f ? slope * v : v);
+                }
+            }
+        } else if (act == 0) {
+            for (int i = from; i < to; i += k) {
+                for (int j = 0; j < k; j++) {
+                    float v = ys[i + j] + bs[j];
+                    ys[i + j] = v;
+                    yw[yo + i + j] = bits(v);
+                }
+            }
+        } else if (act == 1) {
+            for (int i = from; i < to; i += k) {
+                for (int j = 0; j < k; j++) {
+                    float v = ys[i + j] + bs[j];
+                    ys[i + j] = v;
+                    yw[yo + i + j] = bits(v < 0f ? 0f : v);
+                }
+            }
+        } else if (act == 2) {
+            for (int i = from; i < to; i += k) {
+                for (int j = 0; j < k; j++) {
+                    float v = ys[i + j] + bs[j];
+                    ys[i + j] = v;
+                    yw[yo + i + j] = bits(v < 0f ? slope * v : v);
+                }
+            }
+        } else {
+            for (int i = from; i < to; i += k) {
+                for (int j = 0; j < k; j++) {
+                    float v = ys[i + j] + bs[j];
+                    ys[i + j] = v;
+                    yw[yo + i + j] = bits(activate(v, act, slope));
+                }
+            }
+        }
     }
 
     /** {count, mean, m2} per channel of each 64-row tile in [m0, m1) (m0 a multiple of 64), two-pass in double. */
@@ -296,6 +356,22 @@ final class CpuConv {
             blas.sgemm("N", "N", rsc, nm, k, 1f, fs, 0, rsc, dzs, m0 * k, k, 0f, dcol, m0 * rsc, rsc);
             // col2im as a gather: each dx pixel sums the dcol rows of the taps that reach it, in (r, s) order
             double[] acc = accs[t];
+            if (ch == 1) { // one channel (a transposed convolution to a grey image): a scalar sum, no array
+                for (int px = i0 * hw, x1 = i1 * hw; px < x1; px++) {
+                    int img = px / hw, at = px % hw;
+                    int rt = (at / pr.w) * rowStride, ct = colTable + (at % pr.w) * colStride;
+                    double sum = 0;
+                    for (int a = 0, na = taps[rt]; a < na; a++) {
+                        int r = taps[rt + 1 + 2 * a], rowBase = (img * pr.p + taps[rt + 2 + 2 * a]) * pr.q;
+                        for (int b = 0, nb = taps[ct]; b < nb; b++) {
+                            sum += dcol[(rowBase + taps[ct + 2 + 2 * b]) * rsc + r * pr.s + taps[ct + 1 + 2 * b]];
+                        }
+                    }
+                    float v = activate((float) sum + bs[0], outAct, slope);
+                    dxw[dxo + px] = bits(accumulate ? f(dxw, dxo + px) + v : v);
+                }
+                return;
+            }
             for (int px = i0 * hw, x1 = i1 * hw; px < x1; px++) {
                 int img = px / hw, at = px % hw;
                 int rt = (at / pr.w) * rowStride, ct = colTable + (at % pr.w) * colStride;
@@ -337,6 +413,10 @@ final class CpuConv {
         float[] col = c.scratch.a((long) m * rsc), dws = c.scratch.b((long) splits * k * rsc), dzs = c.scratch.c((long) m * k);
         int[] gw = dy.words(), yw = y == null ? null : y.words(), xw = x.words(), aw = xa == null ? null : xa.words();
         int go = dy.index(), yo = y == null ? 0 : y.index(), xo = x.index(), ao = xa == null ? 0 : xa.index();
+        if (split && splits >= SPLIT_TASKS) {
+            wgradBySplit(pr, gw, go, yw, yo, xw, xo, aw, ao, act, xAct, slope, tf32, db != null, ws, splits, chunk, col, dws, dzs, c);
+            return;
+        }
         // operands: dz unrounded (the bias gradient sums it so), im2col(x) rounded
         int rowBlock = Math.max(1, CpuKernels.GRAIN / Math.max(1, rsc));
         c.parallel.run(CpuParallel.tasks(m, rowBlock), t -> {
@@ -397,6 +477,62 @@ final class CpuConv {
                         ws.words()[ws.index() + base + at] = bits(v);
                     } else {
                         dww[dwo + at] = bits(accumulate ? f(dww, dwo + at) + v : v);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * wgrad with a split workspace of at least {@link #SPLIT_TASKS} splits: one task a split, which
+     * takes its own rows of N*P*Q through every stage while they are in cache: dz (and the split's
+     * bias-gradient partial, summed in double before rounding), im2col, one GEMM over the whole
+     * R*S*C (dw^T[RSC][K] = col^T dz over the split's rows), then the transposed store into the
+     * split's workspace. Each workspace element is written by one task, so no bit depends on the
+     * thread count. (The row-block / column-block path below it made im2col of all N*P*Q rows
+     * first, an array of N*P*Q*R*S*C floats written and read back from memory, and cut each
+     * split's GEMM into blocks of columns that each packed dz again.)
+     */
+    private static void wgradBySplit(Problem pr, int[] gw, int go, int[] yw, int yo, int[] xw, int xo, int[] aw, int ao, int act,
+                                     int xAct, float slope, boolean tf32, boolean withBias, CpuMemory.Ref ws, int splits, int chunk,
+                                     float[] col, float[] dws, float[] dzs, CpuKernels.Call c) {
+        int m = (int) pr.npq(), rsc = pr.rsc(), k = pr.k;
+        double[][] perSplit = withBias ? c.scratch.perTask(splits, k) : null;
+        int[] ww = ws.words();
+        int wo = ws.index();
+        BLAS blas = c.blas;
+        c.parallel.run(splits, z -> {
+            int r0 = z * chunk, r1 = Math.min(m, r0 + chunk), nr = r1 - r0;
+            for (int i = r0 * k, end = r1 * k; i < end; i++) {
+                dzs[i] = yw == null ? f(gw, go + i) : dz(f(gw, go + i), f(yw, yo + i), act, slope);
+            }
+            if (withBias) {
+                double[] sums = perSplit[z];
+                java.util.Arrays.fill(sums, 0, k, 0);
+                for (int r = r0; r < r1; r++) {
+                    for (int j = 0; j < k; j++) {
+                        sums[j] += dzs[r * k + j];
+                    }
+                }
+                for (int j = 0; j < k; j++) {
+                    ww[wo + splits * k * rsc + z * k + j] = bits((float) sums[j]);
+                }
+            }
+            if (tf32) {
+                for (int i = r0 * k, end = r1 * k; i < end; i++) {
+                    dzs[i] = Float.intBitsToFloat(tf32Bits(bits(dzs[i])));
+                }
+            }
+            im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, r0, r1);
+            int base = z * k * rsc;
+            blas.sgemm("N", "T", k, rsc, nr, 1f, dzs, r0 * k, k, col, r0 * rsc, rsc, 0f, dws, base, k);
+            // dws holds dw^T [RSC][K]: store dw [K][RSC] by tiles of 16 columns (the 16 rows of dws read stay in cache across j)
+            for (int i0 = 0; i0 < rsc; i0 += 16) {
+                int i1 = Math.min(rsc, i0 + 16);
+                for (int j = 0; j < k; j++) {
+                    int to = wo + base + j * rsc;
+                    for (int i = i0; i < i1; i++) {
+                        ww[to + i] = bits(dws[base + i * k + j]);
                     }
                 }
             }

@@ -1,0 +1,113 @@
+"""PyTorch CPU peer of bench/cpu.sh: issue 10's DCGAN training step, timed.
+
+One step, as PyTorch's DCGAN example does it: sample z, G forward, D on the real batch and on the
+detached fake batch (two separate batches, separate BN statistics), BCE with logits, D backward +
+Adam, D on the fake batch again, G backward (non-saturating loss, target 1) + Adam. The real batch
+is a fixed random tensor in [-1, 1] (data loading is not timed, as in jgan's bench).
+
+Models (NCHW shapes as PyTorch names them; run channels_last, FP32):
+  dcgan28: G z(latent) -> Linear 6272 (no bias) -> BatchNorm1d -> ReLU -> 128x7x7 -> ConvT 128->64 k4s2p1 (no bias)
+           -> BatchNorm2d -> ReLU -> ConvT 64->1 k4s2p1 (bias) -> tanh;  D Conv 1->64 k4s2p1 (bias) -> LeakyReLU 0.2
+           -> Conv 64->128 k4s2p1 (no bias) -> BatchNorm2d -> LeakyReLU 0.2 -> flatten 6272 -> Linear 1 (bias).
+           (bench/cpu/layers.txt's DCGAN-28)
+  dcgan64: PyTorch's DCGAN example (nz 100, ngf = ndf = 64, 3 channels, no biases).
+Init (issue 8): conv/linear weights N(0, 0.02), BN weight N(1, 0.02), biases 0. Adam lr 2e-4, betas (0.5, 0.999).
+
+Prints one line: torch <model> <batch> <threads> <ms of each timed step, space-separated>."""
+import argparse
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def dcgan28(latent):
+    g = nn.Sequential(
+        nn.Linear(latent, 128 * 7 * 7, bias=False), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(True),
+        nn.Unflatten(1, (128, 7, 7)),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),
+        nn.ConvTranspose2d(64, 1, 4, 2, 1, bias=True), nn.Tanh())
+    d = nn.Sequential(
+        nn.Conv2d(1, 64, 4, 2, 1, bias=True), nn.LeakyReLU(0.2, True),
+        nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, True),
+        nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+    return g, d, (1, 28, 28)
+
+
+def dcgan64(latent, ngf=64, ndf=64, nc=3):
+    g = nn.Sequential(
+        nn.Unflatten(1, (latent, 1, 1)),
+        nn.ConvTranspose2d(latent, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(True),
+        nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
+        nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
+        nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
+        nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh())
+    d = nn.Sequential(
+        nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
+        nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2, True),
+        nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 4), nn.LeakyReLU(0.2, True),
+        nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 8), nn.LeakyReLU(0.2, True),
+        nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False), nn.Flatten())
+    return g, d, (nc, 64, 64)
+
+
+def init(m):
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        nn.init.normal_(m.weight, 0.0, 0.02)
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        nn.init.normal_(m.weight, 1.0, 0.02)
+        nn.init.zeros_(m.bias)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", choices=["dcgan28", "dcgan64"], default="dcgan28")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--latent", type=int, default=None, help="64 for dcgan28, 100 for dcgan64 by default")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--channels-last", type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    latent = a.latent or (64 if a.model == "dcgan28" else 100)
+    g, d, img = dcgan28(latent) if a.model == "dcgan28" else dcgan64(latent)
+    g.apply(init)
+    d.apply(init)
+    mf = torch.channels_last if a.channels_last else torch.contiguous_format
+    g, d = g.to(memory_format=mf), d.to(memory_format=mf)
+    og = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    od = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    real = (torch.rand(a.batch, *img) * 2 - 1).contiguous(memory_format=mf)
+    ones, zeros = torch.ones(a.batch, 1), torch.zeros(a.batch, 1)
+
+    def step():
+        z = torch.randn(a.batch, latent)
+        fake = g(z)
+        od.zero_grad(set_to_none=True)
+        loss_d = (F.binary_cross_entropy_with_logits(d(real), ones)
+                  + F.binary_cross_entropy_with_logits(d(fake.detach()), zeros))
+        loss_d.backward()
+        od.step()
+        og.zero_grad(set_to_none=True)
+        loss_g = F.binary_cross_entropy_with_logits(d(fake), ones)
+        loss_g.backward()
+        og.step()
+        return loss_d.item() + loss_g.item()  # a host read, as a training loop logging its losses does
+
+    for _ in range(a.warmup):
+        step()
+    ts = []
+    for _ in range(a.steps):
+        t0 = time.perf_counter()
+        step()
+        ts.append((time.perf_counter() - t0) * 1e3)
+    print(f"torch {a.model} {a.batch} {a.threads} " + " ".join(f"{t:.3f}" for t in ts), flush=True)
+
+
+if __name__ == "__main__":
+    main()
