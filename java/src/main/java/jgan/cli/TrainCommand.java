@@ -132,6 +132,9 @@ final class TrainCommand implements Callable<Integer> {
             Prepared prepared = prepare(device, config, err);
             try (AdversarialStep step = prepared.step()) {
                 String init = initFrom == null ? null : jgan.gan.InitFrom.apply(initFrom, step.generator(), step.discriminator());
+                if (init != null) {
+                    step.generatorOptimizer().resetAverage(); // G's EMA (with --ema) starts at the loaded weights
+                }
                 boolean created = !Files.exists(run);
                 try {
                     Files.createDirectories(run);

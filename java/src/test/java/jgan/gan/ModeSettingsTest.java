@@ -238,6 +238,26 @@ class ModeSettingsTest {
         }
     }
 
+    /**
+     * A finished run read back (jgan sample / export / Generator.fromRun): G comes with the EMA's
+     * weights (as training's samples), D is built for the run's packing with its trained weights.
+     */
+    @Test
+    void trainedRunGivesTheAverageAndThePackedDiscriminator(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        Device dev = jgan.testing.TestDevices.host();
+        java.nio.file.Path run = dir.resolve("run");
+        try (AdversarialStep s = TinyRuns.make(run, modes(LossKind.NON_SATURATING).with("steps", "4"), dev)) {
+            TrainedRun tr = TrainedRun.read(run);
+            try (jgan.nn.Sequential g = tr.network("g", dev); jgan.nn.Sequential d = tr.network("d", dev)) {
+                assertArrayEquals(s.generatorOptimizer().average().toArray(), g.parameters().toArray(), "G is the EMA");
+                assertFalse(java.util.Arrays.equals(s.generator().parameters().toArray(), g.parameters().toArray()));
+                assertEquals(4, d.inFeatures(), "D packs 2 samples of 2 features");
+                assertArrayEquals(s.discriminator().parameters().toArray(), d.parameters().toArray());
+            }
+        }
+    }
+
     @Test
     void configsWithoutModesReadAndWriteAsBefore() {
         Map<String, Object> m = TrainConfig.defaults("grid25").toMap();
