@@ -11,11 +11,13 @@
 #
 # Files in OUT_DIR: report.txt (everything printed), summary.txt (the table), junit.log (the full
 # launcher output, tree of tests with reasons and stack traces), junit/ (JUnit XML), jgan-info.txt,
-# nvidia-smi.txt, nvcc.txt, env.txt, and hs_err_pid*.log if the JVM crashed.
+# nvidia-smi.txt, nvcc.txt, env.txt, and hs_err_pid*.log if the JVM crashed; step.sh's files (the
+# DCGAN-64 step against PyTorch and the per-layer microbenchmark: step.txt, layers-*.txt, ...).
 #
 # Environment: JGAN_BUNDLE (the tarball; default bench/gpu/bundle/jgan-gpu-bundle.tar.gz beside
 # this script), JGAN_JAVA_OPTS (extra JVM options, e.g. -Djgan.devices=cuda), JGAN_TEST_TIMEOUT
-# (seconds for the suite, default 400; then a thread dump goes to junit.log and the JVM is killed).
+# (seconds for the suite, default 400; then a thread dump goes to junit.log and the JVM is killed),
+# JGAN_STEP (0: skip step.sh), JGAN_RUN_BUDGET (seconds from the start that step.sh may use up to, 540).
 set -uo pipefail
 
 if [ $# -lt 1 ] || [ -z "$1" ] || [ "$1" = -h ] || [ "$1" = --help ]; then
@@ -146,27 +148,20 @@ if grep -q "^GPU: used" "$OUT/jgan-info.txt"; then
     tee -a "$REPORT" < "$OUT/bench.txt"
 fi
 
-# ---- per-layer microbenchmark: DCGAN-64's conv / convT / BN at batch 128, jgan beside PyTorch + cuDNN ----
-# jgan.bench.ConvLayers first checks every pass against the double reference, then (with a GPU)
-# times each with device events; conv_layers_torch.py times the same shapes through cuDNN in this
-# same call; compare_layers.py joins the two. Without a GPU: the correctness check and PyTorch's
-# CPU dry run only, and the report says so.
-say ""
-say "== conv layers: jgan vs PyTorch + cuDNN (full output: layers-jgan.txt, layers-torch.txt)"
-"${T_INFO[@]}" "$JAVA" "${JVM_OPTS[@]}" -cp "$CP" jgan.bench.ConvLayers --device auto --batch "${JGAN_LAYERS_BATCH:-128}" \
-    --json "$OUT/layers-jgan.jsonl" > "$OUT/layers-jgan.txt" 2>&1 || say "(jgan ConvLayers exited $?: see layers-jgan.txt)"
-grep -v -E '^(INFO|[A-Z][a-z]{2} [0-9]+, [0-9]{4})' "$OUT/layers-jgan.txt" | tee -a "$REPORT"
-if python3 -c 'import torch' >/dev/null 2>&1; then
-    "${T_INFO[@]}" python3 "$HERE/conv_layers_torch.py" --batch "${JGAN_LAYERS_BATCH:-128}" --json "$OUT/layers-torch.jsonl" \
-        > "$OUT/layers-torch.txt" 2>&1 || say "(conv_layers_torch.py exited $?: see layers-torch.txt)"
-    grep -v '^{' "$OUT/layers-torch.txt" | tee -a "$REPORT"
-    if [ -s "$OUT/layers-jgan.jsonl" ] && [ -s "$OUT/layers-torch.jsonl" ]; then
-        say ""
-        say "== conv layers side by side"
-        python3 "$HERE/compare_layers.py" "$OUT/layers-jgan.jsonl" "$OUT/layers-torch.jsonl" 2>&1 | tee -a "$REPORT"
-    fi
-else
-    say "PyTorch not importable here: no cuDNN comparison"
+# ---- issue 10's step benchmark and the per-layer microbenchmark (bench/gpu/step.sh, in this same call) ----
+# jgan's fused DCGAN-64 step (graph replay, plain launches) against PyTorch eager, CUDA graph and
+# torch.compile, TF32 off and on, then jgan.bench.ConvLayers beside conv_layers_torch.py (every conv /
+# convT / BN pass of DCGAN-64 against cuDNN). Its budget is what is left of JGAN_RUN_BUDGET (540 s from
+# this script's start, so that run.sh stays within a 10-minute call), at least 120 s; torch.compile,
+# last, is skipped when it does not fit. Without a GPU: step.sh's dry run (tiny sizes on the CPU).
+# JGAN_STEP=0 skips it.
+if [ "${JGAN_STEP:-1}" != 0 ]; then
+    say ""
+    STEP_BUDGET=$(( START + ${JGAN_RUN_BUDGET:-540} - $(date +%s) ))
+    [ "$STEP_BUDGET" -lt 120 ] && STEP_BUDGET=120
+    JGAN_BUNDLE_DIR="$B" JGAN_STEP_BUDGET="$STEP_BUDGET" bash "$HERE/step.sh" "$OUT" >/dev/null 2>&1 \
+        || say "(step.sh exited $?: see step.txt)"
+    tee -a "$REPORT" < "$OUT/step.txt"
 fi
 
 # ---- the table, last ----

@@ -11,9 +11,15 @@ Models (NCHW shapes as PyTorch names them; run channels_last, FP32):
            -> Conv 64->128 k4s2p1 (no bias) -> BatchNorm2d -> LeakyReLU 0.2 -> flatten 6272 -> Linear 1 (bias).
            (bench/cpu/layers.txt's DCGAN-28)
   dcgan64: PyTorch's DCGAN example (nz 100, ngf = ndf = 64, 3 channels, no biases).
-Init (issue 8): conv/linear weights N(0, 0.02), BN weight N(1, 0.02), biases 0. Adam lr 2e-4, betas (0.5, 0.999).
+  mlp:     jgan's toy-mixture pair at the ring8 defaults (jgan.gan.TrainConfig.defaults("ring8")): batch 512,
+           G z(16) -> 3 x (Linear 128, ReLU) -> Linear 2; D 2 -> 3 x (Linear 128, ReLU) -> Linear 1; PyTorch's
+           default init (jgan's init pytorch); Adam lr G 5e-4, D 1e-3, betas (0.5, 0.999); the real batch is drawn
+           from ring8 (8 modes on the unit circle, std 0.01) every step, as jgan samples it on the device.
+Init (issue 8, dcgan): conv/linear weights N(0, 0.02), BN weight N(1, 0.02), biases 0. Adam lr 2e-4, betas (0.5, 0.999).
 
-Prints one line: torch <model> <batch> <threads> <ms of each timed step, space-separated>."""
+Prints two lines: params torch <model> G <n> D <n> (sum of numel() over parameters()), then
+torch <model> <batch> <threads> <ms of each timed step, space-separated>."""
+import math
 import argparse
 import time
 
@@ -52,6 +58,16 @@ def dcgan64(latent, ngf=64, ndf=64, nc=3):
     return g, d, (nc, 64, 64)
 
 
+def mlp(latent=16, width=128, depth=3):
+    def stack(i, o):
+        layers = []
+        for _ in range(depth):
+            layers += [nn.Linear(i, width), nn.ReLU(True)]
+            i = width
+        return nn.Sequential(*layers, nn.Linear(i, o))
+    return stack(latent, 2), stack(2, 1), (2,)
+
+
 def init(m):
     if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
         nn.init.normal_(m.weight, 0.0, 0.02)
@@ -64,9 +80,9 @@ def init(m):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", choices=["dcgan28", "dcgan64"], default="dcgan28")
-    ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--latent", type=int, default=None, help="64 for dcgan28, 100 for dcgan64 by default")
+    ap.add_argument("--model", choices=["dcgan28", "dcgan64", "mlp"], default="dcgan28")
+    ap.add_argument("--batch", type=int, default=None, help="64 (dcgan), 512 (mlp) by default")
+    ap.add_argument("--latent", type=int, default=None, help="64 for dcgan28, 100 for dcgan64, 16 for mlp by default")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--steps", type=int, default=30)
@@ -74,18 +90,32 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    latent = a.latent or (64 if a.model == "dcgan28" else 100)
-    g, d, img = dcgan28(latent) if a.model == "dcgan28" else dcgan64(latent)
-    g.apply(init)
-    d.apply(init)
-    mf = torch.channels_last if a.channels_last else torch.contiguous_format
-    g, d = g.to(memory_format=mf), d.to(memory_format=mf)
-    og = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    od = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    toy = a.model == "mlp"
+    a.batch = a.batch or (512 if toy else 64)
+    latent = a.latent or {"dcgan28": 64, "dcgan64": 100, "mlp": 16}[a.model]
+    g, d, img = {"dcgan28": dcgan28, "dcgan64": dcgan64, "mlp": mlp}[a.model](latent)
+    if toy:  # PyTorch's default init, as jgan's init pytorch; no images, no memory format
+        mf = torch.contiguous_format
+        lr_g, lr_d = 5e-4, 1e-3
+        angles = torch.arange(8, dtype=torch.float32) * (2 * math.pi / 8)
+        centers = torch.stack([torch.cos(angles), torch.sin(angles)], 1)
+    else:
+        g.apply(init)
+        d.apply(init)
+        mf = torch.channels_last if a.channels_last else torch.contiguous_format
+        g, d = g.to(memory_format=mf), d.to(memory_format=mf)
+        lr_g = lr_d = 2e-4
+    n = lambda m: sum(p.numel() for p in m.parameters())
+    print(f"params torch {a.model} G {n(g)} D {n(d)}", flush=True)
+    og = torch.optim.Adam(g.parameters(), lr=lr_g, betas=(0.5, 0.999))
+    od = torch.optim.Adam(d.parameters(), lr=lr_d, betas=(0.5, 0.999))
     real = (torch.rand(a.batch, *img) * 2 - 1).contiguous(memory_format=mf)
     ones, zeros = torch.ones(a.batch, 1), torch.zeros(a.batch, 1)
 
     def step():
+        nonlocal real
+        if toy:  # a fresh ring8 batch each step
+            real = centers[torch.randint(0, 8, (a.batch,))] + 0.01 * torch.randn(a.batch, 2)
         z = torch.randn(a.batch, latent)
         fake = g(z)
         od.zero_grad(set_to_none=True)

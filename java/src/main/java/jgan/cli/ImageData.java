@@ -23,8 +23,9 @@ final class ImageData {
      * @param batches     the run's real batches (owned by the caller)
      * @param description for the run's first line, e.g. "fashion-mnist (60,000 images 28x28x1)"
      * @param report      the text of RUN/data-report.txt (folder runs), or null
+     * @param warning     the line about skipped files, said once data-report.txt is written (it points there), or null
      */
-    record Opened(LoaderBatches batches, String description, String report) {
+    record Opened(LoaderBatches batches, String description, String report, String warning) {
     }
 
     private ImageData() {
@@ -34,6 +35,7 @@ final class ImageData {
     static Opened open(TrainConfig c, PrintStream err) {
         ImageDataset data;
         String report = null;
+        String warning = null;
         if (c.data().equals(TrainConfig.FASHION_MNIST)) {
             Path dir = FashionMnist.locate(c.dataDir().isEmpty() ? null : Path.of(c.dataDir()), err);
             data = FashionMnist.load(dir, true);
@@ -45,9 +47,9 @@ final class ImageData {
             ImageFolder.Loaded loaded = ImageFolder.load(Path.of(c.dataDir()), c.imageSize(), c.channels(), background);
             data = loaded.dataset();
             report = loaded.report();
-            if (!loaded.skipped().isEmpty()) {
-                err.printf(Locale.ROOT, "jgan train: warning: %d of %d image files in %s could not be read and are skipped (listed in"
-                        + " data-report.txt)%n", loaded.skipped().size(), loaded.tried(), c.dataDir());
+            if (!loaded.skipped().isEmpty()) { // said by the command once RUN/data-report.txt exists: a failed start writes none
+                warning = String.format(Locale.ROOT, "jgan train: warning: %d of %d image files in %s could not be read and are skipped"
+                        + " (listed in data-report.txt)", loaded.skipped().size(), loaded.tried(), c.dataDir());
             }
         }
         if (data.height() != c.imageSize() || data.channels() != c.channels()) {
@@ -56,6 +58,6 @@ final class ImageData {
         }
         String what = String.format(Locale.ROOT, "%s (%,d images %dx%dx%d)", c.data().equals(TrainConfig.FOLDER) ? c.dataDir() : c.data(),
                 data.count(), data.height(), data.width(), data.channels());
-        return new Opened(new LoaderBatches(data, c.batch(), c.seed()), what, report);
+        return new Opened(new LoaderBatches(data, c.batch(), c.seed()), what, report, warning);
     }
 }

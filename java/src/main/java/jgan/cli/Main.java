@@ -27,8 +27,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The command line: {@code jgan info | train | eval | sample | export | bench | classifier | help}, parsed by picocli (typed
- * options, generated help with every default and choice). Exit status: 0 done, 1 a file, memory or
- * divergence failure (the message says what and where), 2 bad options or input, 130/143 stopped by
+ * options, generated help with every default and choice). Exit status: 0 done, 1 a file could not be
+ * read or written, out of memory, or divergence (the message says what and where), 2 bad options or
+ * input (also a data file or folder that is the wrong thing: no images, foreign, truncated), 130/143 stopped by
  * a signal after a checkpoint.
  */
 @Command(name = "jgan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpAutoWidth = true,
@@ -83,9 +84,19 @@ public final class Main implements Callable<Integer> {
             cl.setDefaultValueProvider(new NetworkOptions.Defaults());
             cl.setParameterExceptionHandler(Main::badParameters);
             cl.setExecutionExceptionHandler((e, c, parsed) -> failed(e, c, err));
-            return cl.execute(args);
+            return execute(cl, args, err);
         } finally {
             STREAMS.set(saved);
+        }
+    }
+
+    /** Runs the parsed command line; an OutOfMemoryError (an Error: picocli lets it through) is said in one line, no stack trace: 1. */
+    static int execute(CommandLine cl, String[] args, PrintStream err) {
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println(outOfMemory(cl, args));
+            return 1;
         }
     }
 
@@ -132,6 +143,20 @@ public final class Main implements Callable<Integer> {
     /** Prints a command's failure in plain words and returns its exit status (package-private for the tests). */
     static int failed(Exception e, CommandLine c, PrintStream err) {
         String who = name(c);
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof OutOfMemoryError) { // rethrown wrapped, e.g. from the loader's thread
+                CommandLine root = c;
+                while (root.getParent() != null) {
+                    root = root.getParent();
+                }
+                err.println(outOfMemory(root, c.getParent() == null ? new String[0] : new String[] {c.getCommandName()}));
+                return 1;
+            }
+        }
+        if (e instanceof FileError f && f.isBadInput()) { // the user's file or folder is the wrong thing: bad input
+            err.println(who + ": " + e.getMessage());
+            return 2;
+        }
         if (e instanceof TrainCommand.Diverged || e instanceof FileError) {
             err.println(who + ": " + e.getMessage());
             return 1;
@@ -164,6 +189,21 @@ public final class Main implements Callable<Integer> {
         err.println(who + ": internal error: " + e); // a bug: the stack trace helps its report
         e.printStackTrace(err);
         return 3;
+    }
+
+    /**
+     * The message of a command that ran out of Java heap (an OutOfMemoryError anywhere, also in a
+     * loader thread whose failure the command rethrows): what to lower and how to raise the heap.
+     */
+    static String outOfMemory(CommandLine cl, String[] args) {
+        String command = args.length > 0 && cl.getSubcommands().containsKey(args[0]) ? args[0] : null;
+        String lower = command == null ? "" : switch (command) {
+            case "train" -> "lower --batch, --g-width/--d-width or --image-size (images), --width or --depth (mixtures); ";
+            case "sample" -> "lower --n; ";
+            default -> "";
+        };
+        return (command == null ? "jgan" : "jgan " + command) + ": out of memory (the Java heap of " + (Runtime.getRuntime().maxMemory() >> 20)
+                + " MB is full): " + lower + "or raise the heap with JGAN_JAVA_OPTS=-Xmx8g (or more, if the machine has the memory)";
     }
 
     /** {@code jgan info}. */

@@ -210,6 +210,10 @@ final class NetworkOptions {
                         + " 2-D mixture " + dataName + " is learnt by model mlp: remove " + (wrong.size() == 1 ? "it" : "them"));
             }
         }
+        if (given("--background") && dataName.equals(TrainConfig.FASHION_MNIST)) {
+            throw new IllegalArgumentException("--background is the colour under the transparent pixels of a folder's images; fashion-mnist"
+                    + " has none, so it has no effect: remove it");
+        }
         if (given("--data-dir") && !dataName.equals(TrainConfig.FASHION_MNIST)) {
             throw new IllegalArgumentException("--data-dir is where fashion-mnist's idx files are; a folder of images is given as --data "
                     + named + " itself: remove --data-dir");
@@ -467,11 +471,43 @@ final class NetworkOptions {
      * fake, and the evaluation pass). Used to refuse early, with advice, what cannot fit the heap.
      */
     static long estimatedBytes(TrainConfig c) {
+        if (c.images()) {
+            return imageEstimate(c).bytes();
+        }
         long w = c.width();
         long params = paramCount(c.latent(), w, c.depthG(), 2) + paramCount(2L * c.pack(), w, c.depthD(), 1);
         long perRow = 3L * w * (Math.max(c.depthG(), c.depthD()) + 1) + c.latent() + 4;
         long rows = 3L * c.batch() + TrainCommand.EVAL_SAMPLES;
         return 4 * (4 * params + rows * perRow);
+    }
+
+    /**
+     * What an image run holds in the heap on the cpu device, counted from its layers before any is
+     * allocated: each parameter 7 times (weights, gradients, two Adam moments, and the checkpoint's
+     * copy of weights and moments made at every checkpoint; the file itself is streamed), and per
+     * sample each layer's output and its gradient, for G's batch, D's real and fake batches, plus
+     * G's outputs for the 64 images of a sample grid. The images of the data set are not counted
+     * (a byte per pixel: 47 MB for Fashion-MNIST).
+     *
+     * @param params      parameters of G and D
+     * @param activations floats of the passes' outputs and gradients
+     */
+    record ImageEstimate(long params, long activations) {
+        long bytes() {
+            return 4 * (7 * params + activations);
+        }
+    }
+
+    static ImageEstimate imageEstimate(TrainConfig c) {
+        jgan.nn.ModelSpec spec = jgan.gan.Networks.spec(c);
+        jgan.nn.Sequential.Builder g = spec.generatorLayers(jgan.kernels.MathMode.FP32);
+        jgan.nn.Sequential.Builder d = spec.discriminatorLayers(jgan.kernels.MathMode.FP32, c.pack());
+        long perG = g.activationCount(), perD = d.activationCount();
+        // D runs on batch / pack packs (PacGAN); packing images adds the packed real and fake batches and G's unpacked gradient
+        long packing = c.pack() > 1 ? 3L * c.batch() * c.imageSize() * c.imageSize() * c.channels() : 0;
+        long acts = c.batch() * 2 * perG + (long) (c.batch() / c.pack()) * 2 * 2 * perD + packing
+                + (long) TrainCommand.GRID_IMAGES * perG;
+        return new ImageEstimate(g.parameterCount() + d.parameterCount(), acts);
     }
 
     /** Defaults shown by --help and used when an option is not given: TrainConfig.defaults. */

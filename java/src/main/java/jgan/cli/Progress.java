@@ -4,8 +4,8 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * Training progress: on a terminal one line redrawn in place (a bar, the step, steps/s, elapsed,
- * ETA and the losses); anywhere else (a pipe, a file, a test) one plain line per report, so logs
+ * Training progress: on a terminal one line redrawn in place about once a second (a bar, the step,
+ * steps/s, elapsed, ETA and the losses of the last report) and at every report; anywhere else (a pipe, a file, a test) one plain line per report, so logs
  * stay readable. Elapsed time counts from this run's start (a resumed run from its resume). The
  * redrawn line fits the terminal's width (COLUMNS, which ./jgan sets from the terminal, else
  * 80), so it never wraps ("\r\033[2K" clears one row only): on a narrow terminal the bar, then
@@ -17,9 +17,14 @@ final class Progress {
     private final boolean terminal;
     private final long first;
     private final long total;
-    private final long t0 = System.nanoTime();
+    private final java.util.function.LongSupplier nanos;
+    private final long t0;
     private final int columns;
     private boolean open;
+    /** The losses of the last report, shown again by {@link #tick} between reports ("" before the first). */
+    private String lastDetail = "";
+    private long drawnAt;
+    private long drawnStep;
 
     Progress(PrintStream out, long first, long total) {
         this(out, first, total, out == System.out && System.console() != null && !"dumb".equals(System.getenv("TERM")),
@@ -31,6 +36,15 @@ final class Progress {
     }
 
     Progress(PrintStream out, long first, long total, boolean terminal, int columns) {
+        this(out, first, total, terminal, columns, System::nanoTime);
+    }
+
+    /** @param clock nanoseconds, as System.nanoTime (a test's own clock) */
+    Progress(PrintStream out, long first, long total, boolean terminal, int columns, java.util.function.LongSupplier clock) {
+        this.nanos = clock;
+        this.t0 = clock.getAsLong();
+        this.drawnAt = t0;
+        this.drawnStep = first;
         this.out = out;
         this.first = first;
         this.total = total;
@@ -47,9 +61,35 @@ final class Progress {
         }
     }
 
-    /** Reports step {@code s} of the total at {@code rate} steps/s, then {@code detail}. */
+    /** Redraws on a terminal at most this often between reports. */
+    static final long TICK_NANOS = 1_000_000_000L;
+
+    /**
+     * Called after every step: on a terminal, redraws the bar about once a second (the step,
+     * steps/s since the last redraw, the ETA, and the losses of the last report, which only
+     * {@link #line} reads from the device); does nothing otherwise, and prints no plain line.
+     */
+    void tick(long s) {
+        if (!terminal) {
+            return;
+        }
+        long now = nanos.getAsLong();
+        if (now - drawnAt < TICK_NANOS) {
+            return;
+        }
+        draw(s, (s - drawnStep) / ((now - drawnAt) / 1e9), lastDetail, now);
+    }
+
+    /** Reports step {@code s} of the total at {@code rate} steps/s, then {@code detail} (the losses). */
     void line(long s, double rate, String detail) {
-        double elapsed = (System.nanoTime() - t0) / 1e9;
+        lastDetail = detail;
+        draw(s, rate, detail, nanos.getAsLong());
+    }
+
+    private void draw(long s, double rate, String detail, long now) {
+        drawnAt = now;
+        drawnStep = s;
+        double elapsed = (now - t0) / 1e9;
         double perStep = s > first ? elapsed / (s - first) : Double.NaN;
         String eta = Double.isFinite(perStep) ? clock(perStep * (total - s)) : "?";
         String text = String.format(Locale.ROOT, "step %d/%d  %.0f steps/s  elapsed %s  ETA %s  %s", s, total, rate, clock(elapsed), eta,

@@ -232,6 +232,34 @@ final class RunFolder {
         }
     }
 
+    /**
+     * Refuses a run folder whose RUN/.lock another command holds now (the message of {@link #lock}),
+     * without taking the lock or writing anything: a command checks this before it judges the
+     * folder's contents, which a running command is changing. No .lock, or one nobody holds: returns.
+     */
+    static void checkNotInUse(Path run) {
+        Path file = run.resolve(LOCK);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        FileLock l;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null; // held by this very process
+            }
+            if (l != null) {
+                l.release();
+                return;
+            }
+        } catch (IOException e) {
+            return; // cannot open it to test: lock() says why when it is taken
+        }
+        throw new IllegalStateException(run + " is in use by another jgan command (" + holder(file) + ", lock " + file
+                + "): wait for it to finish or stop it first");
+    }
+
     /** Takes RUN/.lock or refuses, naming the process that holds it. The folder must exist. */
     static Lock lock(Path run) {
         Path file = run.resolve(LOCK);

@@ -53,9 +53,10 @@ import picocli.CommandLine.Spec;
             "  jgan train --resume runs/ring8 [--steps N]   (continue where the checkpoint left it; Ctrl-C stops it safely)"},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:done", "1:a file could not be read or written, out of memory, or training diverged",
-            "2:bad options or a run folder jgan will not use",
+            "2:bad options or input: a run folder jgan will not use, data that is the wrong thing (no image or none readable, --data-dir"
+                + " without Fashion-MNIST's files, a foreign or truncated idx file)",
             "129/130/143:stopped by SIGHUP/Ctrl-C/SIGTERM after a checkpoint (a second signal stops at once and says which checkpoint is"
-                + " kept)"})
+                + " kept; the same signal again within 1 s counts as the first)"})
 final class TrainCommand implements Callable<Integer> {
     static final int EVAL_SAMPLES = 2500;
 
@@ -165,27 +166,34 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** A run's step and what its first line says about the data (and, for a folder, RUN/data-report.txt's text, else null). */
-    private record Prepared(AdversarialStep step, String data, String report) {
+    private record Prepared(AdversarialStep step, String data, String report, String warning) {
     }
 
     /** The step of {@code config}: on its mixture, or on its images (opened here, before any file of the run is written). */
     private static Prepared prepare(Device device, TrainConfig config, PrintStream err) {
         if (!config.images()) {
-            return new Prepared(new AdversarialStep(device, config, true), config.data(), null);
+            return new Prepared(new AdversarialStep(device, config, true), config.data(), null, null);
         }
         ImageData.Opened d = ImageData.open(config, err);
         try {
-            return new Prepared(new AdversarialStep(device, config, true, d.batches()), d.description(), d.report());
+            return new Prepared(new AdversarialStep(device, config, true, d.batches()), d.description(), d.report(), d.warning());
         } catch (RuntimeException | Error e) {
             d.batches().close();
             throw e;
         }
     }
 
-    /** RUN/data-report.txt of a folder run: the files read and those skipped, with the reasons. */
+    /**
+     * RUN/data-report.txt of a folder run: the files read and those skipped, with the reasons;
+     * then the warning about skipped files, which points to it (never said by a start that fails
+     * before the report exists).
+     */
     private static void writeReport(Path run, Prepared prepared) {
         if (prepared.report() != null) {
             AtomicFiles.write(run.resolve("data-report.txt"), prepared.report(), "");
+            if (prepared.warning() != null) {
+                Main.err().println(prepared.warning());
+            }
         }
     }
 
@@ -194,13 +202,31 @@ final class TrainCommand implements Callable<Integer> {
      * once, with what to lower, instead of failing after minutes of allocation.
      */
     static void checkMemory(Device device, TrainConfig config) {
-        if (device.kind() != jgan.device.DeviceKind.CPU || config.images()) { // image networks: an OutOfMemoryError is reported as such
+        if (device.kind() != jgan.device.DeviceKind.CPU) {
             return;
         }
         long need = NetworkOptions.estimatedBytes(config), have = Runtime.getRuntime().maxMemory();
         if (need > have * 0.8) {
-            throw new jgan.device.DeviceOutOfMemoryException(memoryAdvice(config, need, have));
+            throw new jgan.device.DeviceOutOfMemoryException(config.images() ? imageMemoryAdvice(config, need, have)
+                    : memoryAdvice(config, need, have));
         }
+    }
+
+    /**
+     * The refusal of an image run that does not fit the heap (NetworkOptions#imageEstimate): the
+     * options that make it big (the widths when the parameters dominate, else --batch and
+     * --image-size) and the heap it would need, as for {@link #memoryAdvice}.
+     */
+    static String imageMemoryAdvice(TrainConfig config, long need, long have) {
+        NetworkOptions.ImageEstimate e = NetworkOptions.imageEstimate(config);
+        boolean widths = 7 * e.params() >= e.activations();
+        long gb = (long) Math.ceil(need / 0.8 / (1L << 30));
+        return String.format(Locale.ROOT, "out of memory on cpu: model %s with --g-width %d, --d-width %d, --image-size %d, --batch %d needs"
+                + " about %,d MB (%,d parameters, each held 7 times: weights, gradients, Adam's two moments, the checkpoint's copy; and"
+                + " %,d MB of activations), more than the %,d MB a run may use (80%% of the Java heap's %,d MB, the rest is for the JVM);"
+                + " lower %s, or raise the heap to at least JGAN_JAVA_OPTS=-Xmx%dg (if the machine has that much memory)", config.model(),
+                config.gWidth(), config.dWidth(), config.imageSize(), config.batch(), need >> 20, e.params(), (4 * e.activations()) >> 20,
+                (long) (have * 0.8) >> 20, have >> 20, widths ? "--g-width or --d-width" : "--batch or --image-size", gb);
     }
 
     /**
@@ -234,6 +260,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!Files.isDirectory(run)) {
             return;
         }
+        RunFolder.checkNotInUse(run); // a running command's folder is said to be in use, not judged by what it holds so far
         boolean empty;
         try (var s = Files.list(run)) {
             empty = s.allMatch(p -> p.getFileName().toString().equals(RunFolder.LOCK));
@@ -460,11 +487,16 @@ final class TrainCommand implements Callable<Integer> {
         if (phase == Phase.DONE) {
             return; // training is over and the command is ending with its own status: nothing is lost, nothing to say
         }
+        long now = System.nanoTime();
         boolean first = STOP.compareAndSet(0, sig.getNumber());
         if (first) {
+            firstSignalNanos = now;
             err.println(reaction(sig.getName(), true));
             err.flush();
             return;
+        }
+        if (isRepeat(STOP.get(), firstSignalNanos, sig.getNumber(), now)) {
+            return; // one stop delivered twice (timeout(1) signals the child and its group): the first is being honoured
         }
         synchronized (WRITING) { // a write in flight finishes first
             if (phase == Phase.DONE) {
@@ -482,6 +514,21 @@ final class TrainCommand implements Callable<Integer> {
             err.flush();
             Runtime.getRuntime().halt(128 + sig.getNumber());
         }
+    }
+
+    /** When the first signal came (System.nanoTime), for {@link #isRepeat}. */
+    private static volatile long firstSignalNanos;
+    /** A repeat of the first signal within this long is the same stop, not the second one. */
+    static final long REPEAT_NANOS = 1_000_000_000L;
+
+    /**
+     * Whether signal {@code sig} at {@code now} repeats the first one ({@code first} at {@code
+     * firstNanos}): the same signal within {@link #REPEAT_NANOS}. GNU timeout sends SIGTERM to the
+     * child and to its process group, so one stop may arrive twice microseconds apart; a user's
+     * second Ctrl-C comes later, or is another signal.
+     */
+    static boolean isRepeat(int first, long firstNanos, int sig, long now) {
+        return sig == first && now - firstNanos < REPEAT_NANOS;
     }
 
     /** Where the training loop is, for what a signal says and does. */
@@ -578,12 +625,14 @@ final class TrainCommand implements Callable<Integer> {
         Progress progress = new Progress(out, start, c.steps());
         long t0 = System.nanoTime(), tLast = t0, sLast = start;
         long kept = start > 0 ? start : -1; // the step of the checkpoint on disk
+        boolean warnedAbsurd = false; // the warning about absurd losses is said once a run
         boolean logged = !history.rows().isEmpty(); // log.csv has a row: losses.png can be drawn
         while (step.steps() < c.steps()) {
             current = step.steps() + 1;
             step.step();
             long s = step.steps();
             boolean last = s == c.steps();
+            progress.tick(s); // a terminal's bar, about once a second; no read back from the device
             synchronized (WRITING) {
                 if (s % c.logEvery() == 0 || last) {
                     AdversarialStep.Stats st = step.takeStats(); // the only read back: every log_every steps
@@ -599,6 +648,11 @@ final class TrainCommand implements Callable<Integer> {
                             loss(st.lossG()), st.dReal(), st.dFake()));
                     if (!Float.isFinite(st.lossD()) || !Float.isFinite(st.lossG())) {
                         throw diverged(run, s, "loss_D " + loss(st.lossD()) + ", loss_G " + loss(st.lossG()), kept, c, resumed);
+                    }
+                    if (!warnedAbsurd && absurd(st.lossD(), st.lossG())) {
+                        warnedAbsurd = true;
+                        progress.done();
+                        Main.err().println(absurdWarning(s, st.lossD(), st.lossG(), c, resumed));
                     }
                 }
                 int signal = STOP.get();
@@ -661,6 +715,23 @@ final class TrainCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "done in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, metrics);
         out.println("wrote " + run.toAbsolutePath());
         return 0;
+    }
+
+    /** A logged loss beyond this magnitude (finite) means training has failed in all likelihood: warned once. */
+    static final double ABSURD_LOSS = 1e6;
+
+    /** Whether a log row's losses are finite but absurd: |loss_D| or |loss_G| above {@link #ABSURD_LOSS}. */
+    static boolean absurd(float lossD, float lossG) {
+        return Math.abs(lossD) > ABSURD_LOSS || Math.abs(lossG) > ABSURD_LOSS;
+    }
+
+    /** The one warning about absurd losses: the step, the losses, and the learning rate to lower. */
+    static String absurdWarning(long s, float lossD, float lossG, TrainConfig c, boolean resumed) {
+        String lr = c.lrG() == c.lrD() ? String.format(Locale.ROOT, "--lr (it is %s)", c.lrG())
+                : String.format(Locale.ROOT, "--lr-g or --lr-d (they are %s and %s)", c.lrG(), c.lrD());
+        return String.format(Locale.ROOT, "jgan train: warning: at step %d loss_D is %s and loss_G %s (beyond %.0e): training has"
+                + " probably failed; it goes on, but %s a lower %s", s, loss(lossD), loss(lossG), ABSURD_LOSS,
+                resumed ? "a resumed run keeps its settings: start a new run with" : "start again with", lr);
     }
 
     /** Images in a sample grid: 8 x 8. */

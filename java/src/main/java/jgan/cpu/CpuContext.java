@@ -1,5 +1,11 @@
 package jgan.cpu;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.concurrent.atomic.LongAdder;
+
+import dev.ludovic.netlib.blas.BLAS;
+
 /**
  * What the cpu device's kernels run with: its memory (int words), its threads, its scratch
  * arrays and the BLAS. {@code jgan.device.CpuDevice} holds one and hands it to every launch.
@@ -9,10 +15,51 @@ public final class CpuContext implements AutoCloseable {
     private final CpuParallel parallel;
     private final CpuScratch scratch = new CpuScratch();
     private final CpuBlas blas;
+    /** Nanoseconds inside sgemm, summed over threads, while GEMMs are timed. */
+    private final LongAdder gemmNanos = new LongAdder();
+    /** The BLAS the kernels call: the plain one, or a timing proxy of it ({@link #timeGemms}). */
+    private volatile BLAS gemm;
 
     public CpuContext(int threads) {
         this.parallel = new CpuParallel(threads);
         this.blas = CpuBlas.get();
+        this.gemm = blas.blas();
+    }
+
+    /** The BLAS the kernels call (the plain one unless GEMMs are being timed). */
+    public BLAS gemm() {
+        return gemm;
+    }
+
+    /**
+     * Times every sgemm call from now on (true) or stops (false): the kernels then call a proxy
+     * of the BLAS that adds the nanoseconds of each sgemm, on whichever thread, to
+     * {@link #gemmThreadNanos()}. For profiling; results are unchanged (the same calls).
+     */
+    public void timeGemms(boolean on) {
+        BLAS base = blas.blas();
+        if (!on) {
+            gemm = base;
+            return;
+        }
+        gemm = (BLAS) Proxy.newProxyInstance(BLAS.class.getClassLoader(), new Class<?>[] {BLAS.class}, (proxy, m, a) -> {
+            boolean timed = m.getName().equals("sgemm");
+            long t0 = timed ? System.nanoTime() : 0;
+            try {
+                return m.invoke(base, a);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            } finally {
+                if (timed) {
+                    gemmNanos.add(System.nanoTime() - t0);
+                }
+            }
+        });
+    }
+
+    /** Nanoseconds spent in sgemm while timed ({@link #timeGemms}), summed over threads. */
+    public long gemmThreadNanos() {
+        return gemmNanos.sum();
     }
 
     public CpuMemory memory() {

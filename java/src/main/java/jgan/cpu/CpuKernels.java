@@ -205,7 +205,7 @@ public final class CpuKernels {
             this.memory = context.memory();
             this.parallel = context.parallel();
             this.scratch = context.scratch();
-            this.blas = context.blas().blas();
+            this.blas = context.gemm();
         }
 
         /** Runs the kernel's body on these arguments (the device runs one launch at a time). */

@@ -70,16 +70,16 @@ public final class FashionMnist {
         ImageDataset d = readIdx(images, labels, "Fashion-MNIST " + (train ? "train" : "test") + " (" + dir + ")");
         int expected = train ? TRAIN_COUNT : TEST_COUNT;
         if (d.count() != expected) {
-            throw new FileError(images + " holds " + d.count() + " images; Fashion-MNIST's " + (train ? "training" : "test") + " set has "
+            throw FileError.badInput(images + " holds " + d.count() + " images; Fashion-MNIST's " + (train ? "training" : "test") + " set has "
                     + expected + " (another dataset in the same format?)", null);
         }
         if (d.height() != SIZE || d.width() != SIZE) {
-            throw new FileError(images + " holds " + d.height() + "x" + d.width() + " images; Fashion-MNIST's are " + SIZE + "x" + SIZE, null);
+            throw FileError.badInput(images + " holds " + d.height() + "x" + d.width() + " images; Fashion-MNIST's are " + SIZE + "x" + SIZE, null);
         }
         int[] l = d.labels();
         for (int i = 0; i < l.length; i++) {
             if (l[i] >= CLASSES) {
-                throw new FileError(labels + ": label " + l[i] + " of image " + i + " is not a Fashion-MNIST class (0.." + (CLASSES - 1) + ")",
+                throw FileError.badInput(labels + ": label " + l[i] + " of image " + i + " is not a Fashion-MNIST class (0.." + (CLASSES - 1) + ")",
                         null);
             }
         }
@@ -98,7 +98,7 @@ public final class FashionMnist {
         Idx images = readIdxFile(imagesFile, IMAGE_MAGIC, 3);
         Idx labels = readIdxFile(labelsFile, LABEL_MAGIC, 1);
         if (images.dims[0] != labels.dims[0]) {
-            throw new FileError(imagesFile + " holds " + images.dims[0] + " images but " + labelsFile + " holds " + labels.dims[0]
+            throw FileError.badInput(imagesFile + " holds " + images.dims[0] + " images but " + labelsFile + " holds " + labels.dims[0]
                     + " labels: the two files do not belong together", null);
         }
         int[] l = new int[labels.dims[0]];
@@ -116,20 +116,20 @@ public final class FashionMnist {
         long size;
         try {
             if (Files.isDirectory(file)) {
-                throw new FileError("cannot read " + file + ": it is a folder, not a file", null);
+                throw FileError.badInput("cannot read " + file + ": it is a folder, not a file", null);
             }
             size = Files.size(file);
         } catch (IOException e) {
             throw FileError.of("read", file, e, null);
         }
         if (size == 0) {
-            throw new FileError(file + " is empty (0 bytes); expected a gzip-compressed " + kind, null);
+            throw FileError.badInput(file + " is empty (0 bytes); expected a gzip-compressed " + kind, null);
         }
         try (InputStream raw = Files.newInputStream(file)) {
             byte[] head = raw.readNBytes(4);
             if (head.length < 2 || (head[0] & 0xFF) != 0x1f || (head[1] & 0xFF) != 0x8b) {
                 boolean plainIdx = head.length == 4 && head[0] == 0 && head[1] == 0 && head[2] == 8;
-                throw new FileError(file + " is not a gzip file" + (plainIdx ? " (it looks like an uncompressed idx file: compress it with gzip)"
+                throw FileError.badInput(file + " is not a gzip file" + (plainIdx ? " (it looks like an uncompressed idx file: compress it with gzip)"
                         : " (it starts with " + hex(head) + "); expected a gzip-compressed " + kind), null);
             }
         } catch (IOException e) {
@@ -140,12 +140,12 @@ public final class FashionMnist {
             try {
                 m = in.readInt();
             } catch (EOFException e) {
-                throw new FileError(file + " is truncated: it ends before its idx header; expected a " + kind, null);
+                throw FileError.badInput(file + " is truncated: it ends before its idx header; expected a " + kind, null);
             }
             if (m != magic) {
                 String what = m == IMAGE_MAGIC ? " (an image file, not a label file: are the file names swapped?)"
                         : m == LABEL_MAGIC ? " (a label file, not an image file: are the file names swapped?)" : "";
-                throw new FileError(file + " is not an " + kind + ": its magic number is " + m + String.format(" (0x%08x)", m) + what, null);
+                throw FileError.badInput(file + " is not an " + kind + ": its magic number is " + m + String.format(" (0x%08x)", m) + what, null);
             }
             int[] dims = new int[rank];
             long bytes = 1;
@@ -153,30 +153,30 @@ public final class FashionMnist {
                 try {
                     dims[d] = in.readInt();
                 } catch (EOFException e) {
-                    throw new FileError(file + " is truncated: it ends inside its idx header", null);
+                    throw FileError.badInput(file + " is truncated: it ends inside its idx header", null);
                 }
                 if (dims[d] <= 0) {
-                    throw new FileError(file + ": dimension " + d + " of its idx header is " + dims[d] + ", not a positive size", null);
+                    throw FileError.badInput(file + ": dimension " + d + " of its idx header is " + dims[d] + ", not a positive size", null);
                 }
                 bytes *= dims[d];
             }
             if (bytes > Integer.MAX_VALUE - 64) {
-                throw new FileError(file + ": its idx header says " + dimsText(dims) + " (" + bytes + " bytes), more than this reader holds", null);
+                throw FileError.badInput(file + ": its idx header says " + dimsText(dims) + " (" + bytes + " bytes), more than this reader holds", null);
             }
             byte[] data = new byte[(int) bytes];
             int got = in.readNBytes(data, 0, data.length);
             if (got < data.length) {
-                throw new FileError(file + " is truncated: its header says " + dimsText(dims) + " (" + data.length + " bytes of data) but it holds "
+                throw FileError.badInput(file + " is truncated: its header says " + dimsText(dims) + " (" + data.length + " bytes of data) but it holds "
                         + got, null);
             }
             if (in.read() >= 0) {
-                throw new FileError(file + " has data after the " + dimsText(dims) + " its header says: not an idx file of this shape", null);
+                throw FileError.badInput(file + " has data after the " + dimsText(dims) + " its header says: not an idx file of this shape", null);
             }
             return new Idx(dims, data);
         } catch (EOFException e) {
-            throw new FileError(file + " is truncated: the gzip stream ends early (" + FileError.reason(e) + ")", e);
+            throw FileError.badInput(file + " is truncated: the gzip stream ends early (" + FileError.reason(e) + ")", e);
         } catch (ZipException e) {
-            throw new FileError(file + " is damaged: " + FileError.reason(e), e);
+            throw FileError.badInput(file + " is damaged: " + FileError.reason(e), e);
         } catch (IOException e) {
             throw FileError.of("read", file, e, null);
         }
@@ -249,12 +249,12 @@ public final class FashionMnist {
         Objects.requireNonNull(say, "say");
         if (dataDir != null) {
             if (!Files.isDirectory(dataDir)) {
-                throw new FileError("cannot use --data-dir " + dataDir + ": " + (Files.exists(dataDir) ? "it is a file, not a folder"
+                throw FileError.badInput("cannot use --data-dir " + dataDir + ": " + (Files.exists(dataDir) ? "it is a file, not a folder"
                         : "no such folder") + "; it must hold the Fashion-MNIST files " + String.join(", ", FILES), null);
             }
             List<String> missing = missing(dataDir);
             if (!missing.isEmpty()) {
-                throw new FileError("cannot find Fashion-MNIST in --data-dir " + dataDir + ": missing " + String.join(", ", missing)
+                throw FileError.badInput("cannot find Fashion-MNIST in --data-dir " + dataDir + ": missing " + String.join(", ", missing)
                         + "; the folder must hold the four files " + String.join(", ", FILES) + " (Debian's " + DEBIAN_PACKAGE
                         + " installs them in " + DEBIAN_FOLDER + ")", null);
             }

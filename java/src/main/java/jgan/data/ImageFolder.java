@@ -107,7 +107,7 @@ public final class ImageFolder {
             throw new IllegalArgumentException(String.format("background must be a 0xRRGGBB colour, got 0x%x", background));
         }
         if (!Files.isDirectory(dir)) {
-            throw new FileError("cannot read images from " + dir + ": " + (Files.exists(dir) ? "it is a file, not a folder" : "no such folder"),
+            throw FileError.badInput("cannot read images from " + dir + ": " + (Files.exists(dir) ? "it is a file, not a folder" : "no such folder"),
                     null);
         }
         List<Path> found = new ArrayList<>();
@@ -147,7 +147,7 @@ public final class ImageFolder {
         Collections.sort(found);
         int n = found.size();
         if (n == 0) {
-            throw new FileError(dir + " holds no image files (." + String.join(", .", sorted(EXTENSIONS))
+            throw FileError.badInput(dir + " holds no image files (." + String.join(", .", sorted(EXTENSIONS))
                     + ", any case, searched recursively, hidden files skipped)" + (ignored[0] > 0 ? "; " + ignored[0] + " other files" : ""), null);
         }
         ImageDataset.checkFits(n + " image files in " + dir, n, imageSize, imageSize, channels);
@@ -187,7 +187,7 @@ public final class ImageFolder {
             if (bad.size() > 3) {
                 m.append("; ... (").append(bad.size() - 3).append(" more)");
             }
-            throw new FileError(m.toString(), null);
+            throw FileError.badInput(m.toString(), null);
         }
         int s = imageSize * imageSize * channels;
         byte[] pixels = new byte[ok * s];
@@ -299,6 +299,17 @@ public final class ImageFolder {
         }
     }
 
+    /**
+     * Whether a decoder's warning says pixels are missing: the file ends early ("Premature end of
+     * JPEG file", "premature end of data segment"; ImageIO's JPEG reader then fills the rest in
+     * grey and returns an image). Only these disqualify a file: other warnings (extraneous bytes
+     * before a marker, an unknown chunk, a bad colour profile) leave every pixel decoded.
+     */
+    static boolean isTruncation(String warning) {
+        String w = warning == null ? "" : warning.toLowerCase(java.util.Locale.ROOT);
+        return w.contains("premature end") || w.contains("truncated");
+    }
+
     private static BufferedImage decode(Path f) throws IOException, Unreadable {
         if (Files.size(f) == 0) {
             throw new Unreadable("empty file (0 bytes)");
@@ -322,9 +333,18 @@ public final class ImageFolder {
                 if (w * h > MAX_PIXELS) {
                     throw new Unreadable("too large: " + w + "x" + h + " pixels (at most " + MAX_PIXELS + ")");
                 }
+                java.util.List<String> truncation = new java.util.ArrayList<>();
+                r.addIIOReadWarningListener((source, warning) -> {
+                    if (isTruncation(warning)) {
+                        truncation.add(warning);
+                    }
+                });
                 BufferedImage img = r.read(0);
                 if (img == null) {
                     throw new Unreadable("the decoder gave no image");
+                }
+                if (!truncation.isEmpty()) {
+                    throw new Unreadable("truncated: the decoder filled in the missing part (" + truncation.get(0) + ")");
                 }
                 return img;
             } finally {

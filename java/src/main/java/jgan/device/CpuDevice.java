@@ -39,6 +39,8 @@ import jgan.cpu.CpuMemory;
 public final class CpuDevice extends SynchronousDevice {
     private final CpuContext context;
     private final CpuMemory memory;
+    /** Attached by {@link #profile}: every launch, copy and fill is timed into it (null: none). */
+    private volatile LaunchProfile profile;
 
     /** A cpu device with the default number of threads. */
     public CpuDevice() {
@@ -144,7 +146,53 @@ public final class CpuDevice extends SynchronousDevice {
 
     /** One launch at a time: the scratch arrays are shared. */
     private synchronized void execute(CpuKernels.Kernel k, long[] bits) {
+        LaunchProfile p = profile;
+        if (p == null) {
+            call(k, bits).run();
+            return;
+        }
+        long g0 = context.gemmThreadNanos(), t0 = System.nanoTime();
         call(k, bits).run();
+        long t = System.nanoTime() - t0;
+        p.add(k.name(), ints(k, bits), t, context.gemmThreadNanos() - g0);
+    }
+
+    /** A launch's integer arguments, in signature order, comma-separated. */
+    private static String ints(CpuKernels.Kernel k, long[] bits) {
+        StringBuilder sb = new StringBuilder();
+        String kinds = k.kinds();
+        for (int i = 0; i < bits.length; i++) {
+            if (kinds.charAt(i) == KernelArgs.Kind.I32.code) {
+                if (sb.length() > 0) {
+                    sb.append(',');
+                }
+                sb.append((int) bits[i]);
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Attaches a profile (null detaches it): from now on every launch, device copy and fill,
+     * including those a graph replays, is timed into it, and the BLAS's sgemm calls are timed
+     * too (through a timing proxy of netlib's interface: a little slower per call). For
+     * {@code jgan bench --profile}; nothing else changes (same results, same order).
+     */
+    public void profile(LaunchProfile p) {
+        context.timeGemms(p != null);
+        profile = p;
+    }
+
+    /** Times {@code op} into the attached profile, if any, as {@code name} with {@code words} 32-bit words. */
+    private void timed(String name, long words, Runnable op) {
+        LaunchProfile p = profile;
+        if (p == null) {
+            op.run();
+            return;
+        }
+        long t0 = System.nanoTime();
+        op.run();
+        p.add(name, Long.toString(words), System.nanoTime() - t0, 0);
     }
 
     // ---------------------------------------------------------------- copies and fills
@@ -206,11 +254,11 @@ public final class CpuDevice extends SynchronousDevice {
         int words = (int) (bytes / 4);
         memory.decode(from, words, "device copy source");
         memory.decode(to, words, "device copy destination");
-        run(() -> {
+        run(() -> timed("device_copy", words, () -> {
             CpuMemory.Ref s = memory.decode(from, words, "device copy source");
             CpuMemory.Ref d = memory.decode(to, words, "device copy destination");
             System.arraycopy(s.words(), s.index(), d.words(), d.index(), words);
-        });
+        }));
     }
 
     @Override
@@ -219,10 +267,10 @@ public final class CpuDevice extends SynchronousDevice {
         checkRange(dst, byteOffset, 4 * count, "fill");
         long to = dst.address() + byteOffset;
         memory.decode(to, count, "fill");
-        run(() -> {
+        run(() -> timed("fill32", count, () -> {
             CpuMemory.Ref d = memory.decode(to, count, "fill");
             Arrays.fill(d.words(), d.index(), d.index() + (int) count, bits);
-        });
+        }));
     }
 
 

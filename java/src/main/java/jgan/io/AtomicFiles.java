@@ -26,6 +26,20 @@ public final class AtomicFiles {
 
     /** @param context what the user should know if this fails (e.g. "the checkpoint of step 2500 is intact"); may be empty */
     public static void write(Path file, byte[] bytes, String context) {
+        write(file, out -> out.write(bytes), context);
+    }
+
+    /** Writes the bytes of a file to a stream; may throw what writing throws. */
+    @FunctionalInterface
+    public interface Body {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
+    /**
+     * As {@link #write(Path, byte[], String)}, with the bytes streamed by {@code body} to FILE.tmp
+     * (buffered, never held whole in memory: a checkpoint of gigabytes needs no heap of that size).
+     */
+    public static void write(Path file, Body body, String context) {
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = dir.resolve(file.getFileName() + ".tmp");
         try {
@@ -34,10 +48,10 @@ public final class AtomicFiles {
             Files.deleteIfExists(tmp);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
+                java.io.OutputStream raw = java.nio.channels.Channels.newOutputStream(ch);
+                java.io.BufferedOutputStream buffered = new java.io.BufferedOutputStream(raw, 1 << 16);
+                body.writeTo(buffered);
+                buffered.flush();
                 ch.force(true);
             }
             if (Files.isDirectory(file)) {

@@ -3,6 +3,7 @@ package jgan.io;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
+import java.util.zip.CheckedOutputStream;
 
 /**
  * A checkpoint file: a JSON header (config, step, counters) and named float arrays (parameters,
@@ -44,32 +46,47 @@ public record Checkpoint(Map<String, Object> header, Map<String, float[]> sectio
         return s;
     }
 
+    /** The file's bytes in one array (for tests and small checkpoints; {@link #write} streams instead). */
     public byte[] toBytes() {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            DataOutputStream out = new DataOutputStream(bytes);
-            out.write(MAGIC);
-            out.writeInt(VERSION);
-            byte[] h = Json.write(header).getBytes(StandardCharsets.UTF_8);
-            out.writeInt(h.length);
-            out.write(h);
-            out.writeInt(sections.size());
-            for (Map.Entry<String, float[]> e : sections.entrySet()) {
-                out.writeUTF(e.getKey());
-                out.writeInt(e.getValue().length);
-                ByteBuffer b = ByteBuffer.allocate(4 * e.getValue().length);
-                b.asFloatBuffer().put(e.getValue());
-                out.write(b.array());
-            }
-            out.flush();
-            CRC32 crc = new CRC32();
-            crc.update(bytes.toByteArray());
-            out.writeLong(crc.getValue());
-            out.flush();
+            writeTo(bytes);
             return bytes.toByteArray();
         } catch (IOException e) {
             throw new IllegalStateException(e); // a ByteArrayOutputStream does not fail
         }
+    }
+
+    /**
+     * Streams the file's bytes (the layout of the class comment) to {@code sink}, computing the
+     * checksum on the way: at most 64 KB beyond the sections themselves is held in memory. Does
+     * not close {@code sink}.
+     */
+    public void writeTo(OutputStream sink) throws IOException {
+        CRC32 crc = new CRC32();
+        DataOutputStream out = new DataOutputStream(new CheckedOutputStream(sink, crc));
+        out.write(MAGIC);
+        out.writeInt(VERSION);
+        byte[] h = Json.write(header).getBytes(StandardCharsets.UTF_8);
+        out.writeInt(h.length);
+        out.write(h);
+        out.writeInt(sections.size());
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 16); // big-endian, as the format
+        for (Map.Entry<String, float[]> e : sections.entrySet()) {
+            out.writeUTF(e.getKey());
+            float[] v = e.getValue();
+            out.writeInt(v.length);
+            for (int i = 0; i < v.length; ) {
+                int n = Math.min(v.length - i, chunk.capacity() / 4);
+                chunk.clear();
+                chunk.asFloatBuffer().put(v, i, n);
+                out.write(chunk.array(), 0, 4 * n);
+                i += n;
+            }
+        }
+        out.flush();
+        new DataOutputStream(sink).writeLong(crc.getValue()); // the checksum covers the bytes before it, not itself
+        sink.flush();
     }
 
     /** Writes atomically (see the class comment); a failure leaves the previous file and no .tmp. */
@@ -79,7 +96,7 @@ public record Checkpoint(Map<String, Object> header, Map<String, float[]> sectio
 
     /** As {@link #write(Path)}; {@code context} ends the error message (e.g. "the checkpoint of step 2500 is intact"). */
     public void write(Path file, String context) {
-        AtomicFiles.write(file, toBytes(), context);
+        AtomicFiles.write(file, this::writeTo, context);
     }
 
     /** Reads and checks a checkpoint; the error says what is wrong with the file. */

@@ -12,13 +12,35 @@ import java.nio.file.Path;
 /**
  * A file operation that failed, said in plain words: the action, the path and the reason, e.g.
  * "cannot write RUN/checkpoint.bin: no space left on device; the checkpoint of step 2500 is intact".
- * The command line prints the message alone (no Java exception name) and exits with status 1.
+ * The command line prints the message alone (no Java exception name) and exits with status 1, or
+ * 2 for a {@link #badInput} (the user's file is the wrong thing, not an I/O failure).
  */
 public final class FileError extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    private final boolean badInput;
+
     public FileError(String message, Throwable cause) {
+        this(message, cause, false);
+    }
+
+    private FileError(String message, Throwable cause, boolean badInput) {
         super(message, cause);
+        this.badInput = badInput;
+    }
+
+    /**
+     * A file or folder the user gave that is the wrong thing (no images in it, a foreign or
+     * truncated data file, missing files): read fine, but unusable. The command line exits with
+     * status 2 (bad input), not 1 (the system could not read or write).
+     */
+    public static FileError badInput(String message, Throwable cause) {
+        return new FileError(message, cause, true);
+    }
+
+    /** Whether this is {@link #badInput} (exit status 2) rather than an I/O failure (1). */
+    public boolean isBadInput() {
+        return badInput;
     }
 
     /** "cannot ACTION PATH: REASON" (+ "; CONTEXT" when context is not empty). */

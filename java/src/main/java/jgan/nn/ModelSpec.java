@@ -155,6 +155,14 @@ public record ModelSpec(String model, int imageSize, int channels, int latent, i
 
     /** Builds G on {@code device}: z [batch, latent] in, [batch, ...dataShape()] out. Parameters zero until initialized. */
     public Sequential generator(Device device, MathMode mode) {
+        return generatorLayers(mode).build(device);
+    }
+
+    /**
+     * G's layers, not yet on a device (nothing allocated): for {@link Sequential.Builder#parameterCount()} and
+     * {@link Sequential.Builder#activationCount()} (the memory a run needs, estimated before it is allocated).
+     */
+    public Sequential.Builder generatorLayers(MathMode mode) {
         check();
         switch (model) {
             case DCGAN -> {
@@ -162,7 +170,7 @@ public record ModelSpec(String model, int imageSize, int channels, int latent, i
                     int c0 = 2 * gWidth;
                     return Sequential.builder(latent).mathMode(mode).dense(c0 * 49, false).batchNorm().relu()
                             .reshape(Shape.of(7, 7, c0)).convTranspose2d(gWidth, 4, 2, 1, 0, false).batchNorm().relu()
-                            .convTranspose2d(channels, 4, 2, 1, 0, true).tanh().build(device);
+                            .convTranspose2d(channels, 4, 2, 1, 0, true).tanh();
                 }
                 int d = doublings();
                 int c = gWidth << (d - 1);
@@ -172,21 +180,21 @@ public record ModelSpec(String model, int imageSize, int channels, int latent, i
                     c /= 2;
                     b.convTranspose2d(c, 4, 2, 1, 0, false).batchNorm().relu();
                 }
-                return b.convTranspose2d(channels, 4, 2, 1, 0, false).tanh().build(device);
+                return b.convTranspose2d(channels, 4, 2, 1, 0, false).tanh();
             }
             case MLP_CONV -> {
                 Sequential.Builder b = Sequential.builder(latent).mathMode(mode);
                 for (int i = 0; i < depthG; i++) {
                     b.dense(gWidth).leakyRelu(slope);
                 }
-                return b.dense(imageSize * imageSize * channels).tanh().reshape(dataShape()).build(device);
+                return b.dense(imageSize * imageSize * channels).tanh().reshape(dataShape());
             }
             default -> {
                 Sequential.Builder b = Sequential.builder(latent).mathMode(mode);
                 for (int i = 0; i < depthG; i++) {
                     b.dense(width).activation(activation, slope);
                 }
-                return b.dense(2).build(device);
+                return b.dense(2);
             }
         }
     }
@@ -205,6 +213,16 @@ public record ModelSpec(String model, int imageSize, int channels, int latent, i
      * @throws IllegalArgumentException when pack < 1, or as {@link #check()}
      */
     public Sequential discriminator(Device device, MathMode mode, int pack) {
+        return discriminatorLayers(mode, pack).build(device);
+    }
+
+    /** D's layers, not yet on a device (as {@link #generatorLayers}). */
+    public Sequential.Builder discriminatorLayers(MathMode mode) {
+        return discriminatorLayers(mode, 1);
+    }
+
+    /** D's layers for packs of {@code pack} samples, not yet on a device (see {@link #discriminator(Device, MathMode, int)}). */
+    public Sequential.Builder discriminatorLayers(MathMode mode, int pack) {
         check();
         if (pack < 1) {
             throw new IllegalArgumentException(model + ": pack must be >= 1, got " + pack);
@@ -215,7 +233,7 @@ public record ModelSpec(String model, int imageSize, int channels, int latent, i
                 Sequential.Builder b = Sequential.builder(in).mathMode(mode);
                 if (imageSize == 28) {
                     return b.conv2d(dWidth, 4, 2, 1, true).leakyRelu(DCGAN_SLOPE).conv2d(2 * dWidth, 4, 2, 1, false).batchNorm()
-                            .leakyRelu(DCGAN_SLOPE).flatten().dense(1).build(device);
+                            .leakyRelu(DCGAN_SLOPE).flatten().dense(1);
                 }
                 int d = doublings();
                 int c = dWidth;
@@ -224,7 +242,7 @@ public record ModelSpec(String model, int imageSize, int channels, int latent, i
                     c *= 2;
                     b.conv2d(c, 4, 2, 1, false).batchNorm().leakyRelu(DCGAN_SLOPE);
                 }
-                return b.conv2d(1, 4, 1, 0, false).build(device);
+                return b.conv2d(1, 4, 1, 0, false);
             }
             case MLP_CONV -> {
                 Sequential.Builder b = Sequential.builder(in).mathMode(mode);
@@ -232,14 +250,14 @@ public record ModelSpec(String model, int imageSize, int channels, int latent, i
                 for (int i = 0; i < depthD; i++, c *= 2) {
                     b.conv2d(c, 5, 2, 2, true).leakyRelu(slope); // 'same' size: ceil(H / 2)
                 }
-                return b.flatten().dense(1).build(device);
+                return b.flatten().dense(1);
             }
             default -> {
                 Sequential.Builder b = Sequential.builder(in).mathMode(mode);
                 for (int i = 0; i < depthD; i++) {
                     b.dense(width).activation(activation, slope);
                 }
-                return b.dense(1).build(device);
+                return b.dense(1);
             }
         }
     }

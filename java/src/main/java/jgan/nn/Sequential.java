@@ -119,6 +119,24 @@ public final class Sequential implements AutoCloseable {
             return shape;
         }
 
+        /** Trained parameters of the layers added so far (counted in long: nothing is allocated). */
+        public long parameterCount() {
+            long n = 0;
+            for (Layer l : layers) {
+                n += l.parameterCount();
+            }
+            return n;
+        }
+
+        /** Floats of one sample's layer outputs, summed over the layers added so far (a forward pass keeps each; backward as many gradients). */
+        public long activationCount() {
+            long n = 0;
+            for (Layer l : layers) {
+                n += l.outShape().numel();
+            }
+            return n;
+        }
+
         /** The math mode of the dense and convolution layers added after this call. */
         public Builder mathMode(MathMode mode) {
             this.mode = mode;

@@ -37,6 +37,39 @@ class MainTest {
         }
     }
 
+    /** A command that runs out of heap, as a too-wide network would. */
+    @picocli.CommandLine.Command(name = "jgan", subcommands = Hungry.Train.class)
+    static final class Hungry implements Runnable {
+        @Override
+        public void run() {
+        }
+
+        @picocli.CommandLine.Command(name = "train")
+        static final class Train implements Runnable {
+            @Override
+            public void run() {
+                throw new OutOfMemoryError("Java heap space");
+            }
+        }
+    }
+
+    @Test
+    void outOfMemoryIsOneLineWithWhatToLowerAndNoStackTrace() {
+        picocli.CommandLine cl = new picocli.CommandLine(new Hungry());
+        cl.setExecutionExceptionHandler((e, c, parsed) -> Main.failed(e, c, new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertEquals(1, Main.execute(cl, new String[] {"train"}, new PrintStream(err, true, StandardCharsets.UTF_8)));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.startsWith("jgan train: out of memory") && e.contains("lower --batch, --g-width") && e.contains("JGAN_JAVA_OPTS=-Xmx"), e);
+        assertEquals(1, e.strip().lines().count(), e);
+        // wrapped (a loader thread's failure rethrown by the command): the same line
+        err.reset();
+        assertEquals(1, Main.failed(new IllegalStateException("loader failed", new OutOfMemoryError("Java heap space")),
+                cl.getSubcommands().get("train"), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.startsWith("jgan train: out of memory") && !e.contains("at jgan."), e);
+        assertEquals(1, e.strip().lines().count(), e);
+    }
+
     @Test
     void unknownCommandFailsWithUsage() {
         assertEquals(2, run("frobnicate"));

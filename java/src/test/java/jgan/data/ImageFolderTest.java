@@ -266,13 +266,43 @@ class ImageFolderTest {
         assertEquals(a.report(), b.report());
     }
 
+    /**
+     * A JPEG cut short decodes "successfully" (ImageIO fills the missing rows in and only warns
+     * "Premature end of JPEG file"): it is skipped as truncated, listed in the report, like a
+     * truncated PNG; the same JPEG whole is read.
+     */
+    @Test
+    void aTruncatedJpegIsSkippedAndListed() throws IOException {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(64, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.util.Random r = new java.util.Random(3);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 64; x++) {
+                img.setRGB(x, y, r.nextInt(1 << 24)); // noise: the scan data is most of the file
+            }
+        }
+        Path jpegs = Files.createDirectories(dir.resolve("jpegs"));
+        javax.imageio.ImageIO.write(img, "jpg", jpegs.resolve("whole.jpg").toFile());
+        byte[] whole = Files.readAllBytes(jpegs.resolve("whole.jpg"));
+        Files.write(jpegs.resolve("cut.jpg"), java.util.Arrays.copyOf(whole, whole.length * 2 / 3));
+        ImageFolder.Loaded loaded = ImageFolder.load(jpegs, S, 3);
+        assertEquals(List.of("whole.jpg"), loaded.files());
+        assertEquals(1, loaded.skipped().size());
+        assertEquals("cut.jpg", loaded.skipped().get(0).file());
+        assertTrue(loaded.skipped().get(0).reason().contains("truncated"), loaded.skipped().get(0).reason());
+        assertTrue(loaded.report().contains("cut.jpg"), loaded.report());
+        assertTrue(ImageFolder.isTruncation("Premature end of JPEG file") && !ImageFolder.isTruncation("Corrupt JPEG data: 2 extraneous bytes"
+                + " before marker 0xd9"));
+    }
+
     @Test
     void noReadableImageIsAnErrorNamingTheFolder() throws IOException {
         text("bad/one.png", "not a png");
         Files.write(dir.resolve("bad/two.jpg"), new byte[0]);
         text("bad/readme.txt", "hello");
         Path bad = dir.resolve("bad");
-        String m = assertThrows(FileError.class, () -> ImageFolder.load(bad, S, 3)).getMessage();
+        FileError e = assertThrows(FileError.class, () -> ImageFolder.load(bad, S, 3));
+        assertTrue(e.isBadInput(), "the user's folder is the wrong thing: exit status 2");
+        String m = e.getMessage();
         assertTrue(m.contains(bad.toString()) && m.contains("none of the 2 image files") && m.contains("one.png: ") && m.contains("two.jpg: "), m);
 
         Path none = Files.createDirectory(dir.resolve("none"));

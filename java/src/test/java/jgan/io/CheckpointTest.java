@@ -41,6 +41,67 @@ class CheckpointTest {
         assertTrue(!Files.exists(dir.resolve("checkpoint.bin.tmp")), "no temporary file left");
     }
 
+    /** The format byte by byte, written here independently of Checkpoint: streaming changed nothing in the file. */
+    @Test
+    void theStreamedFileHasTheDocumentedLayout() throws IOException {
+        Path f = dir.resolve("checkpoint.bin");
+        float[] big = new float[40_000]; // more than one 64 KB chunk
+        for (int i = 0; i < big.length; i++) {
+            big[i] = i * 0.25f - 7;
+        }
+        Map<String, float[]> sections = new LinkedHashMap<>(sample().sections());
+        sections.put("big", big);
+        Checkpoint c = new Checkpoint(sample().header(), sections);
+        c.write(f);
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream d = new java.io.DataOutputStream(expected);
+        d.writeBytes("JGANCKPT");
+        d.writeInt(1);
+        byte[] h = Json.write(c.header()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        d.writeInt(h.length);
+        d.write(h);
+        d.writeInt(sections.size());
+        for (Map.Entry<String, float[]> e : sections.entrySet()) {
+            d.writeUTF(e.getKey());
+            d.writeInt(e.getValue().length);
+            for (float v : e.getValue()) {
+                d.writeFloat(v);
+            }
+        }
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(expected.toByteArray());
+        d.writeLong(crc.getValue());
+        assertArrayEquals(expected.toByteArray(), Files.readAllBytes(f));
+        assertArrayEquals(expected.toByteArray(), c.toBytes());
+        assertArrayEquals(big, Checkpoint.read(f).section("big"));
+    }
+
+    /** Run by {@link #aCheckpointIsStreamedNotBuiltInTheHeap} in a JVM with a small heap: writes a 48 MB checkpoint to args[0]. */
+    public static void main(String[] args) {
+        float[] v = new float[12 << 20];
+        java.util.Arrays.fill(v, 0.5f);
+        new Checkpoint(Map.of("step", 1L), Map.of("g.params", v)).write(Path.of(args[0]));
+        System.out.println("written");
+    }
+
+    /**
+     * A checkpoint whose sections take most of the heap is still written: the file is streamed,
+     * not built in one array as large as itself (the tester's --g-width 2048 run died there).
+     */
+    @Test
+    void aCheckpointIsStreamedNotBuiltInTheHeap() throws Exception {
+        Path f = dir.resolve("checkpoint.bin");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-Xmx96m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                CheckpointTest.class.getName(), f.toString()).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), output);
+        assertTrue(output.contains("written"), output);
+        Checkpoint c = Checkpoint.read(f);
+        assertEquals(12 << 20, c.section("g.params").length);
+        assertEquals(0.5f, c.section("g.params")[12345]);
+    }
+
     @Test
     void aLeftoverTemporaryFileDoesNotHurtTheCheckpoint() throws IOException {
         Path f = dir.resolve("checkpoint.bin");

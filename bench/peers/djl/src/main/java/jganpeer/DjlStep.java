@@ -223,6 +223,15 @@ public final class DjlStep {
         System.err.println("djl: sub-pixel ConvTranspose2d k4 s2 p1 matches the definition (max |diff| " + worst + ")");
     }
 
+    /** Elements of the trainable parameters (PyTorch's sum of numel() over parameters()). */
+    private static long count(List<NDArray> params) {
+        long n = 0;
+        for (NDArray p : params) {
+            n += p.size();
+        }
+        return n;
+    }
+
     public static void main(String[] args) {
         String model = args.length > 0 ? args[0] : "dcgan28";
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 64, warmup = args.length > 2 ? Integer.parseInt(args[2]) : 10,
@@ -236,6 +245,7 @@ public final class DjlStep {
             engine.setRandomSeed(0);
             check(base);
             DjlStep m = new DjlStep(base, big);
+            System.out.println("params djl " + model + " G " + count(m.gParams) + " D " + count(m.dParams));
             Optimizer og = Optimizer.adam().optLearningRateTracker(Tracker.fixed(2e-4f)).optBeta1(0.5f).optBeta2(0.999f).build();
             Optimizer od = Optimizer.adam().optLearningRateTracker(Tracker.fixed(2e-4f)).optBeta1(0.5f).optBeta2(0.999f).build();
             Shape img = big ? new Shape(batch, 3, 64, 64) : new Shape(batch, 1, 28, 28);
