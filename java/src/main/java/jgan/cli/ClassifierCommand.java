@@ -91,7 +91,7 @@ final class ClassifierCommand implements Callable<Integer> {
             if (parent != null) {
                 Files.createDirectories(parent); // before the minutes of training, not after
             }
-            Path dir = FashionMnist.locate(dataDir, Main.err());
+            Path dir = FashionMnist.locate(dataDir, FashionMnist.FILES, Main.err());
             ImageDataset train = FashionMnist.load(dir, true);
             if (trainImages != null) {
                 if (trainImages < batch || trainImages > train.count()) {
@@ -139,14 +139,14 @@ final class ClassifierCommand implements Callable<Integer> {
                 description = "Where to run: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
         String device;
 
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "A folder holding Fashion-MNIST's four .gz files (default: Debian's "
-                + FashionMnist.DEBIAN_FOLDER + ").")
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "A folder holding Fashion-MNIST's two test-set .gz files, "
+                + FashionMnist.TEST_IMAGES + " and " + FashionMnist.TEST_LABELS + " (default: Debian's " + FashionMnist.DEBIAN_FOLDER + ").")
         Path dataDir;
 
         @Override
         public Integer call() {
             PrintStream o = Main.out();
-            ImageDataset test = FashionMnist.load(FashionMnist.locate(dataDir, Main.err()), false);
+            ImageDataset test = FashionMnist.load(FashionMnist.locate(dataDir, FashionMnist.TEST_FILES, Main.err()), false);
             try (Device d = DeviceChoice.open(device);
                  Classifier c = classifier == null ? Classifier.loadShipped(d) : Classifier.load(classifier, d)) {
                 o.println("classifier: " + (classifier == null ? "jgan's own (" + Classifier.RESOURCE + ")" : classifier));

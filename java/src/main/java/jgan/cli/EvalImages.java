@@ -57,7 +57,7 @@ final class EvalImages {
             err.printf(Locale.ROOT, "jgan eval: warning: %s's values lie in [%g, %g]; the classifier expects [-1, 1] (pixel / 127.5 - 1):"
                     + " the scores will be off%n", imagesFile, min, max);
         }
-        Path dir = FashionMnist.locate(dataDir, err);
+        Path dir = FashionMnist.locate(dataDir, FashionMnist.FILES, err);
         ImageDataset train = FashionMnist.load(dir, true);
         ImageDataset test = FashionMnist.load(dir, false);
         try (Device d = DeviceChoice.open(deviceName);

@@ -37,7 +37,7 @@ final class ImageData {
         String report = null;
         String warning = null;
         if (c.data().equals(TrainConfig.FASHION_MNIST)) {
-            Path dir = FashionMnist.locate(c.dataDir().isEmpty() ? null : Path.of(c.dataDir()), err);
+            Path dir = FashionMnist.locate(c.dataDir().isEmpty() ? null : Path.of(c.dataDir()), FashionMnist.TRAIN_FILES, err);
             data = FashionMnist.load(dir, true);
             if (data.height() != c.imageSize() || data.channels() != c.channels()) { // 28x28 grey brought to the run's size, as files are
                 data = ImageFolder.resize(data, c.imageSize(), c.channels());

@@ -56,8 +56,8 @@ final class NetworkOptions {
             + " channels, doubling with each (default: 32).")
     Long dWidth;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "With --data fashion-mnist: the folder of its four idx .gz files"
-            + " (default: /usr/share/datasets/fashion-mnist, installed by apt-get where jgan runs as root).")
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "With --data fashion-mnist: the folder of its idx .gz files (training reads train-images-idx3-ubyte.gz and"
+            + " train-labels-idx1-ubyte.gz; default: /usr/share/datasets/fashion-mnist, installed by apt-get where jgan runs as root).")
     String dataDir;
 
     @Option(names = "--sample-bn", paramLabel = "MODE", converter = Choices.SampleBnConverter.class,

@@ -43,6 +43,10 @@ public final class FashionMnist {
     public static final String TEST_LABELS = "t10k-labels-idx1-ubyte.gz";
     /** The four files, in the order messages list them. */
     public static final List<String> FILES = List.of(TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS);
+    /** The training split's two files: all that {@link #load load(dir, true)} reads. */
+    public static final List<String> TRAIN_FILES = List.of(TRAIN_IMAGES, TRAIN_LABELS);
+    /** The test split's two files: all that {@link #load load(dir, false)} reads. */
+    public static final List<String> TEST_FILES = List.of(TEST_IMAGES, TEST_LABELS);
 
     public static final int IMAGE_MAGIC = 2051;
     public static final int LABEL_MAGIC = 2049;
@@ -58,7 +62,8 @@ public final class FashionMnist {
     }
 
     /**
-     * The training (60,000) or test (10,000) split from a folder holding the four files.
+     * The training (60,000) or test (10,000) split from a folder holding its two files ({@link #TRAIN_FILES} or
+     * {@link #TEST_FILES}).
      *
      * @return 28x28x1 uint8 images with labels 0..9, named "Fashion-MNIST train|test (DIR)"
      * @throws FileError when a file is missing, unreadable, not gzip, truncated, foreign (wrong magic or sizes),
@@ -223,51 +228,59 @@ public final class FashionMnist {
     }
 
     /**
-     * The folder holding the four Fashion-MNIST files.
+     * The folder holding the Fashion-MNIST files a command needs: {@link #TRAIN_FILES} (training a GAN
+     * reads only the 60,000 training images), {@link #TEST_FILES} (scoring a classifier) or {@link #FILES}
+     * (training a classifier, the image metrics: both splits). Files not in {@code needed} are not looked for.
      * <ul>
-     *   <li>{@code dataDir} given (--data-dir): that folder, which must hold the four files (no install);</li>
-     *   <li>otherwise {@value #DEBIAN_FOLDER} when the four files are there;</li>
+     *   <li>{@code dataDir} given (--data-dir): that folder, which must hold the needed files (no install);</li>
+     *   <li>otherwise {@value #DEBIAN_FOLDER} when the needed files are there;</li>
      *   <li>otherwise, when the installer can install (root with apt-get), it runs
      *       {@code apt-get install -y dataset-fashion-mnist}, saying so in one line to {@code say}; its output is
      *       shown only when it fails (the tail of it, in the error);</li>
-     *   <li>otherwise an error saying what to run ({@value #INSTALL_COMMAND}, or --data-dir with the four files).</li>
+     *   <li>otherwise an error saying what to run ({@value #INSTALL_COMMAND}, or --data-dir with the needed files).</li>
      * </ul>
      *
      * @param dataDir   the folder the user named, or null for Debian's
+     * @param needed    the file names the caller will read: a non-empty subset of {@link #FILES}
      * @param installer what installs packages ({@link Installer#apt()})
      * @param say       gets the one line said before installing (e.g. {@code System.err::println})
-     * @throws FileError when the files are not found and cannot be installed, naming the folder, the missing
-     *                   files and what to run
+     * @throws FileError when the files are not found and cannot be installed, naming the folder, exactly the
+     *                   needed files that are missing, and what to run
+     * @throws IllegalArgumentException when {@code needed} is empty or names a file that is not Fashion-MNIST's
      */
-    public static Path locate(Path dataDir, Installer installer, Consumer<String> say) {
-        return locate(dataDir, Path.of(DEBIAN_FOLDER), installer, say);
+    public static Path locate(Path dataDir, List<String> needed, Installer installer, Consumer<String> say) {
+        return locate(dataDir, needed, Path.of(DEBIAN_FOLDER), installer, say);
     }
 
-    /** {@link #locate(Path, Installer, Consumer)} with the package's folder given (tests use a temporary one). */
-    static Path locate(Path dataDir, Path debian, Installer installer, Consumer<String> say) {
+    /** {@link #locate(Path, List, Installer, Consumer)} with the package's folder given (tests use a temporary one). */
+    static Path locate(Path dataDir, List<String> needed, Path debian, Installer installer, Consumer<String> say) {
         Objects.requireNonNull(installer, "installer");
         Objects.requireNonNull(say, "say");
+        Objects.requireNonNull(needed, "needed");
+        if (needed.isEmpty() || !FILES.containsAll(needed)) {
+            throw new IllegalArgumentException("FashionMnist.locate: needed files " + needed + " must be a non-empty subset of " + FILES);
+        }
+        List<String> want = FILES.stream().filter(needed::contains).toList(); // in FILES' order, no repeats
+        String files = (want.size() == FILES.size() ? "the four files " : want.size() == 1 ? "the file " : "the files ") + String.join(", ", want);
         if (dataDir != null) {
             if (!Files.isDirectory(dataDir)) {
                 throw FileError.badInput("cannot use --data-dir " + dataDir + ": " + (Files.exists(dataDir) ? "it is a file, not a folder"
-                        : "no such folder") + "; it must hold the Fashion-MNIST files " + String.join(", ", FILES), null);
+                        : "no such folder") + "; it must hold the Fashion-MNIST files " + String.join(", ", want), null);
             }
-            List<String> missing = missing(dataDir);
+            List<String> missing = missing(dataDir, want);
             if (!missing.isEmpty()) {
                 throw FileError.badInput("cannot find Fashion-MNIST in --data-dir " + dataDir + ": missing " + String.join(", ", missing)
-                        + "; the folder must hold the four files " + String.join(", ", FILES) + " (Debian's " + DEBIAN_PACKAGE
-                        + " installs them in " + DEBIAN_FOLDER + ")", null);
+                        + "; the folder must hold " + files + " (Debian's " + DEBIAN_PACKAGE + " installs them in " + DEBIAN_FOLDER + ")", null);
             }
             return dataDir;
         }
-        List<String> missing = missing(debian);
+        List<String> missing = missing(debian, want);
         if (missing.isEmpty()) {
             return debian;
         }
-        String alternative = "or download the four files " + String.join(", ", FILES) + " (github.com/zalandoresearch/fashion-mnist) into a folder "
-                + "and pass --data-dir FOLDER";
+        String alternative = "or download " + files + " (github.com/zalandoresearch/fashion-mnist) into a folder and pass --data-dir FOLDER";
         if (!installer.canInstall()) {
-            throw new FileError("Fashion-MNIST is not installed (" + (missing.size() == FILES.size() ? "nothing in " + debian
+            throw new FileError("Fashion-MNIST is not installed (" + (missing(debian, FILES).size() == FILES.size() ? "nothing in " + debian
                     : "missing " + String.join(", ", missing) + " in " + debian) + "): run `" + INSTALL_COMMAND + "`, " + alternative, null);
         }
         String command = "apt-get install -y " + DEBIAN_PACKAGE;
@@ -277,7 +290,7 @@ public final class FashionMnist {
             throw new FileError("could not install Fashion-MNIST: `" + command + "` failed (exit status " + r.exitStatus() + "):\n"
                     + tail(r.output(), 15) + "\nrun `" + command + "` (as root) yourself, " + alternative, null);
         }
-        List<String> still = missing(debian);
+        List<String> still = missing(debian, want);
         if (!still.isEmpty()) {
             throw new FileError("`" + command + "` succeeded but " + debian + " still lacks " + String.join(", ", still)
                     + ": run `apt-get install --reinstall -y " + DEBIAN_PACKAGE + "` (as root), " + alternative, null);
@@ -285,15 +298,20 @@ public final class FashionMnist {
         return debian;
     }
 
-    /** {@link #locate(Path, Installer, Consumer)} with apt-get and the line said on {@code err}. */
-    public static Path locate(Path dataDir, java.io.PrintStream err) {
-        return locate(dataDir, Installer.apt(), err::println);
+    /** {@link #locate(Path, List, Installer, Consumer)} with apt-get and the line said on {@code err}. */
+    public static Path locate(Path dataDir, List<String> needed, java.io.PrintStream err) {
+        return locate(dataDir, needed, Installer.apt(), err::println);
     }
 
     /** The four files' names that are not regular files in {@code dir}. */
     static List<String> missing(Path dir) {
+        return missing(dir, FILES);
+    }
+
+    /** The names among {@code files} that are not regular files in {@code dir}. */
+    static List<String> missing(Path dir, List<String> files) {
         List<String> m = new ArrayList<>();
-        for (String f : FILES) {
+        for (String f : files) {
             if (!Files.isRegularFile(dir.resolve(f))) {
                 m.add(f);
             }

@@ -282,7 +282,7 @@ public final class Generator implements AutoCloseable {
     }
 
     /**
-     * The images as one grid picture (ceil(sqrt(n)) columns, 2-pixel grey lines between tiles;
+     * The images as one grid picture (ceil(sqrt(n)) columns, 2-pixel white lines between tiles;
      * jgan.io.ImageGrid), 8-bit grey for 1 channel, RGB for 3.
      *
      * @param images float32 NCHW [n, C, H, W] as {@link #generate} returns

@@ -10,21 +10,28 @@ import javax.imageio.ImageIO;
 
 /**
  * n images tiled into one picture, as a PNG (javax.imageio): ceil(sqrt(n)) columns, as many rows
- * as needed, a {@link #PAD}-pixel line of grey {@link #PAD_GREY} between neighbouring tiles (none
- * around the edge), unused cells of the last row grey too. A value v in [-1, 1] (tanh's range, what
+ * as needed, a {@link #PAD}-pixel white line ({@link #PAD_LEVEL}) between neighbouring tiles (none
+ * around the edge), unused cells of the last row white too. A value v in [-1, 1] (tanh's range, what
  * a generator outputs) becomes the 8-bit level round((v + 1) * 127.5): -1 -> 0, 0 -> 128, 1 -> 255;
  * values outside are clamped and NaN is drawn as 0. One channel gives an 8-bit grey PNG, three an
  * RGB one. {@code scale} enlarges the whole picture by an integer factor, nearest neighbour (each
  * pixel becomes scale x scale pixels), so that a grid of 28x28 images is viewable.
  *
  * <p>The layout matches torchvision's make_grid(nrow=ceil(sqrt(n)), padding=2) less its outer
- * frame; the value mapping matches save_image's on (x + 1) / 2.
+ * frame; the value mapping matches save_image's on (x + 1) / 2. The lines are white where
+ * make_grid's default pad_value is black: an untrained or collapsed generator draws mid-grey
+ * (its output near 0 is level 128) and Fashion-MNIST-like images have black backgrounds, so
+ * neither grey nor black lines would keep those tiles apart.
  */
 public final class ImageGrid {
     /** Pixels between neighbouring tiles (before scaling). */
     public static final int PAD = 2;
-    /** The 8-bit grey of the lines between tiles and of empty cells: visible on dark and light images alike. */
-    public static final int PAD_GREY = 0x80;
+    /**
+     * The 8-bit level (in each channel) of the lines between tiles and of empty cells: 255, white.
+     * Not 128: that is the level of a generator output of 0, so the lines would vanish between the
+     * grey tiles of an untrained generator.
+     */
+    public static final int PAD_LEVEL = 0xff;
     /** The largest picture drawn, in pixels (width * height after scaling). */
     public static final long MAX_PIXELS = 1L << 26;
 
@@ -142,7 +149,7 @@ public final class ImageGrid {
         int height = (rows * (h + PAD) - PAD) * scale;
         BufferedImage img = new BufferedImage(width, height, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
         WritableRaster r = img.getRaster();
-        int grey = PAD_GREY;
+        int grey = PAD_LEVEL;
         int padRgb = grey << 16 | grey << 8 | grey;
         // background: the padding lines and empty cells
         for (int y = 0; y < height; y++) {

@@ -40,7 +40,7 @@ class LauncherTest {
         bin = dir.resolve("bin");
         Files.createDirectories(bin);
         // mvn: counts its runs, takes a while, then writes the jar where the launcher looks for it
-        script(bin.resolve("mvn"), "#!/usr/bin/env bash\necho x >> '" + dir.resolve("builds") + "'\necho '[INFO] --- exec:3.5.0:exec"
+        script(bin.resolve("mvn"), "#!/usr/bin/env bash\necho \"mvn $*\" >> '" + dir.resolve("builds") + "'\necho '[INFO] --- exec:3.5.0:exec"
                 + " (build-kernels) @ jgan ---'\nsleep " + buildSeconds + "\nmkdir -p java/target\necho jar > java/target/jgan-0.1.jar\n");
         script(bin.resolve("java"), "#!/usr/bin/env bash\necho \"java $*\"\n");
         script(root.resolve("jgan"), Files.readString(root.resolve("jgan")));
@@ -110,6 +110,29 @@ class LauncherTest {
         assertTrue(outA.contains("java -Djava.awt.headless=true -Xmx1g -jar " + root.resolve("java/target/jgan-0.1.jar") + " info"), outA);
         assertTrue(outB.contains(" train --help"), outB);
         assertEquals(1, Files.readAllLines(dir.resolve("builds")).size(), "one build for both: " + outA + outB);
+    }
+
+    // --- tester1 #12: the launcher's build leaves out the sanitizer host runtimes, which no command loads
+
+    @Test
+    void theLaunchersBuildSkipsTestsAndTheSanitizerRuntimes() throws Exception {
+        setUp(0);
+        Process a = launch("info");
+        String out = finish(a);
+        assertEquals(0, a.exitValue(), out);
+        assertEquals(List.of("mvn -B -DskipTests -Djgan.sanitizers.skip=true package"), Files.readAllLines(dir.resolve("builds")), out);
+        assertTrue(out.contains("-Djgan.sanitizers.skip=true"), "the first line says what it runs: " + out);
+        // and the real pom has the profile that property turns on, unbinding exactly the sanitizer builds and test runs
+        String pom = Files.readString(Path.of(System.getProperty("basedir", "."), "pom.xml"));
+        int profile = pom.indexOf("<id>skip-sanitizer-runtimes</id>");
+        assertTrue(profile > 0, "java/pom.xml has the profile skip-sanitizer-runtimes");
+        String p = pom.substring(profile, pom.indexOf("</profile>", profile)).replaceAll("\\s+", "");
+        assertTrue(p.contains("<property><name>jgan.sanitizers.skip</name><value>true</value></property>"), p);
+        for (String id : List.of("build-host-runtime-sanitized", "build-host-runtime-racecheck", "sanitizer-conformance", "racecheck-conformance")) {
+            assertTrue(p.contains("<id>" + id + "</id><phase>none</phase>"), id + " unbound: " + p);
+            assertTrue(pom.substring(0, profile).contains("<id>" + id + "</id>"), id + " is an execution of the main build");
+        }
+        assertFalse(p.contains("<id>build-host-runtime</id>"), "the release host runtime is still built");
     }
 
     @Test

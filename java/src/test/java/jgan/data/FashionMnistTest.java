@@ -289,14 +289,53 @@ class FashionMnistTest {
         fill(given);
         FakeInstaller apt = new FakeInstaller(true, null, 0, "");
         List<String> said = new ArrayList<>();
-        assertEquals(given, FashionMnist.locate(given, dir.resolve("debian"), apt, said::add));
+        assertEquals(given, FashionMnist.locate(given, FashionMnist.FILES, dir.resolve("debian"), apt, said::add));
         Files.delete(given.resolve(FashionMnist.TEST_LABELS));
-        String m = assertThrows(FileError.class, () -> FashionMnist.locate(given, dir.resolve("debian"), apt, said::add)).getMessage();
+        String m = assertThrows(FileError.class, () -> FashionMnist.locate(given, FashionMnist.FILES, dir.resolve("debian"), apt, said::add)).getMessage();
         assertTrue(m.contains(given.toString()) && m.contains("missing " + FashionMnist.TEST_LABELS) && m.contains(FashionMnist.TRAIN_IMAGES), m);
-        m = assertThrows(FileError.class, () -> FashionMnist.locate(dir.resolve("nowhere"), dir.resolve("debian"), apt, said::add)).getMessage();
+        m = assertThrows(FileError.class, () -> FashionMnist.locate(dir.resolve("nowhere"), FashionMnist.FILES, dir.resolve("debian"), apt, said::add)).getMessage();
         assertTrue(m.contains("nowhere") && m.contains("no such folder"), m);
         assertTrue(apt.calls.isEmpty());
         assertTrue(said.isEmpty());
+    }
+
+    @Test
+    void locateLooksOnlyForTheFilesTheCallerNeeds() throws IOException {
+        // a --data-dir with only the training pair: enough to train a GAN, not for the classifier or the metrics
+        Path trainOnly = dir.resolve("train-only");
+        fill(trainOnly);
+        Files.delete(trainOnly.resolve(FashionMnist.TEST_IMAGES));
+        Files.delete(trainOnly.resolve(FashionMnist.TEST_LABELS));
+        FakeInstaller apt = new FakeInstaller(true, null, 0, "");
+        List<String> said = new ArrayList<>();
+        Path debian = dir.resolve("debian");
+        assertEquals(trainOnly, FashionMnist.locate(trainOnly, FashionMnist.TRAIN_FILES, debian, apt, said::add));
+        String m = assertThrows(FileError.class, () -> FashionMnist.locate(trainOnly, FashionMnist.TEST_FILES, debian, apt, said::add)).getMessage();
+        assertTrue(m.contains("missing " + FashionMnist.TEST_IMAGES + ", " + FashionMnist.TEST_LABELS + ";"), m);
+        assertTrue(m.contains("must hold the files " + FashionMnist.TEST_IMAGES + ", " + FashionMnist.TEST_LABELS + " ("), m);
+        assertFalse(m.contains(FashionMnist.TRAIN_IMAGES), "a file that is there and not needed is not named: " + m);
+        m = assertThrows(FileError.class, () -> FashionMnist.locate(trainOnly, FashionMnist.FILES, debian, apt, said::add)).getMessage();
+        assertTrue(m.contains("missing " + FashionMnist.TEST_IMAGES + ", " + FashionMnist.TEST_LABELS + ";") && m.contains("the four files"), m);
+        // the training pair missing one file: only that one is named, and the test files are not asked for
+        Files.delete(trainOnly.resolve(FashionMnist.TRAIN_LABELS));
+        m = assertThrows(FileError.class, () -> FashionMnist.locate(trainOnly, FashionMnist.TRAIN_FILES, debian, apt, said::add)).getMessage();
+        assertTrue(m.contains("missing " + FashionMnist.TRAIN_LABELS + ";"), m);
+        assertFalse(m.contains("t10k"), m);
+        // Debian's folder with only the test pair: enough for `classifier test`, nothing installed
+        Path testOnly = dir.resolve("test-only");
+        fill(testOnly);
+        Files.delete(testOnly.resolve(FashionMnist.TRAIN_IMAGES));
+        Files.delete(testOnly.resolve(FashionMnist.TRAIN_LABELS));
+        assertEquals(testOnly, FashionMnist.locate(null, FashionMnist.TEST_FILES, testOnly, apt, said::add));
+        // without the right to install: what is missing of what is needed, and what to download
+        FakeInstaller user = new FakeInstaller(false, null, 0, "");
+        m = assertThrows(FileError.class, () -> FashionMnist.locate(null, FashionMnist.TRAIN_FILES, testOnly, user, said::add)).getMessage();
+        assertTrue(m.contains("missing " + FashionMnist.TRAIN_IMAGES + ", " + FashionMnist.TRAIN_LABELS + " in " + testOnly), m);
+        assertTrue(m.contains("download the files " + FashionMnist.TRAIN_IMAGES + ", " + FashionMnist.TRAIN_LABELS + " ("), m);
+        assertTrue(apt.calls.isEmpty() && user.calls.isEmpty());
+        assertTrue(said.isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> FashionMnist.locate(trainOnly, List.of(), debian, apt, said::add));
+        assertThrows(IllegalArgumentException.class, () -> FashionMnist.locate(trainOnly, List.of("README"), debian, apt, said::add));
     }
 
     @Test
@@ -305,7 +344,7 @@ class FashionMnistTest {
         fill(debian);
         FakeInstaller apt = new FakeInstaller(true, null, 0, "");
         List<String> said = new ArrayList<>();
-        assertEquals(debian, FashionMnist.locate(null, debian, apt, said::add));
+        assertEquals(debian, FashionMnist.locate(null, FashionMnist.FILES, debian, apt, said::add));
         assertTrue(apt.calls.isEmpty());
         assertTrue(said.isEmpty());
     }
@@ -315,7 +354,7 @@ class FashionMnistTest {
         Path debian = dir.resolve("debian");
         FakeInstaller user = new FakeInstaller(false, debian, 0, "");
         List<String> said = new ArrayList<>();
-        String m = assertThrows(FileError.class, () -> FashionMnist.locate(null, debian, user, said::add)).getMessage();
+        String m = assertThrows(FileError.class, () -> FashionMnist.locate(null, FashionMnist.FILES, debian, user, said::add)).getMessage();
         assertTrue(m.contains("sudo apt-get install dataset-fashion-mnist") && m.contains("--data-dir"), m);
         for (String f : FashionMnist.FILES) {
             assertTrue(m.contains(f), m);
@@ -329,7 +368,7 @@ class FashionMnistTest {
         Path debian = dir.resolve("debian");
         FakeInstaller apt = new FakeInstaller(true, debian, 0, "lots of apt output\nthat nobody sees");
         List<String> said = new ArrayList<>();
-        assertEquals(debian, FashionMnist.locate(null, debian, apt, said::add));
+        assertEquals(debian, FashionMnist.locate(null, FashionMnist.FILES, debian, apt, said::add));
         assertEquals(List.of("dataset-fashion-mnist"), apt.calls);
         assertEquals(1, said.size());
         assertTrue(said.get(0).contains("apt-get install -y dataset-fashion-mnist") && !said.get(0).contains("\n"), said.get(0));
@@ -346,7 +385,7 @@ class FashionMnistTest {
         out.append("E: Unable to locate package dataset-fashion-mnist\n");
         FakeInstaller apt = new FakeInstaller(true, null, 100, out.toString());
         List<String> said = new ArrayList<>();
-        String m = assertThrows(FileError.class, () -> FashionMnist.locate(null, debian, apt, said::add)).getMessage();
+        String m = assertThrows(FileError.class, () -> FashionMnist.locate(null, FashionMnist.FILES, debian, apt, said::add)).getMessage();
         assertTrue(m.contains("exit status 100") && m.contains("E: Unable to locate package") && m.contains("apt line 40"), m);
         assertFalse(m.contains("apt line 3\n"), m); // only the tail
         assertTrue(m.contains("apt-get install -y dataset-fashion-mnist") && m.contains("--data-dir"), m);
@@ -357,7 +396,7 @@ class FashionMnistTest {
     void locateNoticesAnInstallThatLeftFilesOut() {
         Path debian = dir.resolve("debian");
         FakeInstaller apt = new FakeInstaller(true, null, 0, "");
-        String m = assertThrows(FileError.class, () -> FashionMnist.locate(null, debian, apt, s -> { })).getMessage();
+        String m = assertThrows(FileError.class, () -> FashionMnist.locate(null, FashionMnist.FILES, debian, apt, s -> { })).getMessage();
         assertTrue(m.contains("still lacks") && m.contains("--reinstall"), m);
     }
 

@@ -16,6 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The grid PNG: layout, value -> level mapping and clamping at known pixels, NHWC = NCHW, scaling, refusals. */
 class ImageGridTest {
+    /** The separators' level: white, apart from an untrained generator's mid-grey (an output of 0 is 128). */
+    private static final int WHITE = 255;
+
     @TempDir
     Path dir;
 
@@ -46,14 +49,27 @@ class ImageGridTest {
         }
         for (int y = 0; y < 6; y++) { // the padding lines between columns: x 3-4 and 8-9
             for (int x : new int[] {3, 4, 8, 9}) {
-                assertEquals(ImageGrid.PAD_GREY, img.getRaster().getSample(x, y, 0), "padding at " + x + "," + y);
+                assertEquals(WHITE, img.getRaster().getSample(x, y, 0), "padding at " + x + "," + y);
             }
         }
         for (int x = 0; x < 13; x++) { // between rows: y 2-3
-            assertEquals(ImageGrid.PAD_GREY, img.getRaster().getSample(x, 2, 0));
-            assertEquals(ImageGrid.PAD_GREY, img.getRaster().getSample(x, 3, 0));
+            assertEquals(WHITE, img.getRaster().getSample(x, 2, 0));
+            assertEquals(WHITE, img.getRaster().getSample(x, 3, 0));
         }
-        assertEquals(ImageGrid.PAD_GREY, img.getRaster().getSample(11, 5, 0), "the empty sixth cell");
+        assertEquals(WHITE, img.getRaster().getSample(11, 5, 0), "the empty sixth cell");
+        assertEquals(WHITE, ImageGrid.PAD_LEVEL);
+    }
+
+    @Test
+    void theLinesStandApartFromAnUntrainedGeneratorsGreyTiles() {
+        // four all-zero images (what an untrained G with tanh near 0 draws): tiles 128, lines not
+        BufferedImage img = ImageGrid.image(new float[4 * 3 * 3], 4, 3, 3, 1, 1);
+        assertEquals(128, img.getRaster().getSample(0, 0, 0), "a tile");
+        assertEquals(128, img.getRaster().getSample(5, 5, 0), "a tile");
+        for (int y = 0; y < 8; y++) {
+            assertEquals(WHITE, img.getRaster().getSample(3, y, 0), "the line between columns at y " + y);
+            assertEquals(WHITE, img.getRaster().getSample(y, 4, 0), "the line between rows at x " + y);
+        }
     }
 
     @Test
@@ -94,7 +110,8 @@ class ImageGridTest {
             }
         }
         assertEquals(0x00ff80, ia.getRGB(7 + 2, 6 + 1) & 0xffffff);
-        assertEquals(0x808080, ia.getRGB(5, 0) & 0xffffff, "padding");
+        assertEquals(0xffffff, ia.getRGB(5, 0) & 0xffffff, "padding: white");
+        assertEquals(0xffffff, ia.getRGB(3 * 7 - 3, 3 * 6 - 3) & 0xffffff, "the empty ninth cell: white");
     }
 
     @Test
