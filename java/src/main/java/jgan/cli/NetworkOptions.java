@@ -135,6 +135,29 @@ final class NetworkOptions {
             description = "TF32 tensor-core GEMMs where the GPU has them (default: ${DEFAULT-VALUE}).")
     Boolean tf32;
 
+    @Option(names = "--pack", paramLabel = "M", description = "PacGAN packing: D judges M samples at once, all real or all fake,"
+            + " concatenated (the mixtures: 2M features; images: M times the channels); the batch must be a multiple of M (default: 1,"
+            + " no packing).")
+    Long pack;
+
+    @Option(names = "--lr-schedule", paramLabel = "NAME", description = "Learning-rate schedule of G and D over the run: constant, linear"
+            + " or cosine, down to --lr-final times the rate at the last step (default: constant). It spans --steps: a resume with more"
+            + " steps stretches it from there on.")
+    String lrSchedule;
+
+    @Option(names = "--lr-final", paramLabel = "X", description = "Where linear and cosine end, as a fraction of the rate, in [0, 1]"
+            + " (default: 0; only with --lr-schedule linear or cosine).")
+    Float lrFinal;
+
+    @Option(names = "--lr-warmup", paramLabel = "N", description = "Steps of linear warm-up of the rate, from rate/N, before the schedule"
+            + " (default: 0).")
+    Long lrWarmup;
+
+    @Option(names = "--ema", paramLabel = "DECAY", description = "Exponential moving average of G's weights with this decay, e.g. 0.999"
+            + " (warmed up as min(DECAY, (1+t)/(10+t)) at step t), used for samples and metrics and kept in checkpoints (default: 0,"
+            + " none).")
+    Float ema;
+
     private boolean given(String option) {
         return spec.commandLine() != null && spec.commandLine().getParseResult() != null
                 && spec.commandLine().getParseResult().hasMatchedOption(option);
@@ -334,6 +357,30 @@ final class NetworkOptions {
                 m.put("background", background);
             }
         }
+        putCount(m, "pack", "--pack", pack, 1);
+        if (given("--lr-schedule")) {
+            if (!TrainConfig.LR_SCHEDULES.contains(lrSchedule)) {
+                throw new IllegalArgumentException("--lr-schedule must be constant, linear or cosine, got '" + lrSchedule + "'");
+            }
+            m.put("lr_schedule", lrSchedule);
+        }
+        if (given("--lr-final")) {
+            if (!given("--lr-schedule") || lrSchedule.equals("constant")) {
+                throw new IllegalArgumentException("--lr-final is where --lr-schedule linear or cosine ends; it has no effect with a"
+                        + " constant rate: remove it or add --lr-schedule linear|cosine");
+            }
+            if (!(lrFinal >= 0 && lrFinal <= 1)) {
+                throw new IllegalArgumentException("--lr-final must be in [0, 1] (a fraction of the rate), got " + lrFinal);
+            }
+            m.put("lr_final", lrFinal);
+        }
+        putCount(m, "lr_warmup", "--lr-warmup", lrWarmup, 0);
+        if (given("--ema")) {
+            if (!(ema >= 0 && ema < 1)) {
+                throw new IllegalArgumentException("--ema must be in [0, 1) (the decay of G's average; 0: none), got " + ema);
+            }
+            m.put("ema", ema);
+        }
         TrainConfig c = TrainConfig.fromMap(m);
         if (!images) {
             checkSizes(c, depth == null && given("--depth-g") ? "--depth-g" : depth == null && given("--depth-d") ? "--depth-d" : "--depth");
@@ -389,7 +436,7 @@ final class NetworkOptions {
      */
     static void checkSizes(TrainConfig c, String depthOption) {
         long w = c.width();
-        long g = paramCount(c.latent(), w, c.depthG(), 2), dd = paramCount(2, w, c.depthD(), 1);
+        long g = paramCount(c.latent(), w, c.depthG(), 2), dd = paramCount(2L * c.pack(), w, c.depthD(), 1);
         long params = Math.max(g, dd);
         if (params > MAX_ELEMENTS) {
             boolean isG = g >= dd;
@@ -428,7 +475,7 @@ final class NetworkOptions {
             return imageEstimate(c).bytes();
         }
         long w = c.width();
-        long params = paramCount(c.latent(), w, c.depthG(), 2) + paramCount(2, w, c.depthD(), 1);
+        long params = paramCount(c.latent(), w, c.depthG(), 2) + paramCount(2L * c.pack(), w, c.depthD(), 1);
         long perRow = 3L * w * (Math.max(c.depthG(), c.depthD()) + 1) + c.latent() + 4;
         long rows = 3L * c.batch() + TrainCommand.EVAL_SAMPLES;
         return 4 * (4 * params + rows * perRow);
@@ -454,9 +501,12 @@ final class NetworkOptions {
     static ImageEstimate imageEstimate(TrainConfig c) {
         jgan.nn.ModelSpec spec = jgan.gan.Networks.spec(c);
         jgan.nn.Sequential.Builder g = spec.generatorLayers(jgan.kernels.MathMode.FP32);
-        jgan.nn.Sequential.Builder d = spec.discriminatorLayers(jgan.kernels.MathMode.FP32);
+        jgan.nn.Sequential.Builder d = spec.discriminatorLayers(jgan.kernels.MathMode.FP32, c.pack());
         long perG = g.activationCount(), perD = d.activationCount();
-        long acts = c.batch() * (2 * perG + 2 * 2 * perD) + (long) TrainCommand.GRID_IMAGES * perG;
+        // D runs on batch / pack packs (PacGAN); packing images adds the packed real and fake batches and G's unpacked gradient
+        long packing = c.pack() > 1 ? 3L * c.batch() * c.imageSize() * c.imageSize() * c.channels() : 0;
+        long acts = c.batch() * 2 * perG + (long) (c.batch() / c.pack()) * 2 * 2 * perD + packing
+                + (long) TrainCommand.GRID_IMAGES * perG;
         return new ImageEstimate(g.parameterCount() + d.parameterCount(), acts);
     }
 

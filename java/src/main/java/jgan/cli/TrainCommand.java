@@ -149,6 +149,9 @@ final class TrainCommand implements Callable<Integer> {
             try (AdversarialStep step = prepared.step();
                  EvalRun.Training eval = EvalRun.Training.open(device, config, evalOptions[0], (int) evalOptions[1], err)) {
                 String init = initFrom == null ? null : jgan.gan.InitFrom.apply(initFrom, step.generator(), step.discriminator());
+                if (init != null) {
+                    step.generatorOptimizer().resetAverage(); // G's EMA (with --ema) starts at the loaded weights
+                }
                 boolean created = !Files.exists(run);
                 try {
                     Files.createDirectories(run);

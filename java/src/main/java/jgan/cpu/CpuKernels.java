@@ -78,6 +78,12 @@ public final class CpuKernels {
         def("sgd_update", "float* params, float* grads, float* momentum_buf, int n, float lr, float momentum, "
                 + "float weight_decay, float clip, int zero_grads", CpuOptimizer::sgd);
         def("optimizer_step_increment", "int* step", CpuOptimizer::stepIncrement);
+        def("lr_schedule", "const int* step, float* lr, int kind, float base_lr, float final_frac, int warmup, int total",
+                CpuOptimizer::lrSchedule);
+        def("adam_update_lr", "float* params, float* grads, float* m, float* v, float* ema, const int* step, const float* lr, "
+                + "int n, float beta1, float beta2, float eps, float weight_decay, float clip, int zero_grads, float ema_decay",
+                CpuOptimizer::adamLr);
+        def("swap_middle_axes", "const float* x, float* y, int groups, int a, int b, int c", CpuReduce::swapMiddleAxes);
         def("counter_add_i32", "int* counter, int delta", CpuRandom::counterAddI32);
         def("counter_add_i64", "long long* counter, long long delta", CpuRandom::counterAddI64);
         def("philox_bits", "unsigned* out, int n, long long seed, long long offset", CpuRandom::philoxBits);

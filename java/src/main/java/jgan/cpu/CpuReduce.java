@@ -113,4 +113,24 @@ final class CpuReduce {
             dw[db.index() + j] = bits(accumulate ? f(dw, db.index() + j) + v : v);
         }
     }
+
+    // swap_middle_axes(const float* x, float* y, int groups, int a, int b, int c): y[g][j][i][k] = x[g][i][j][k]
+    static void swapMiddleAxes(Call c) {
+        int groups = c.i32(2), a = c.i32(3), b = c.i32(4), cc = c.i32(5);
+        int n = groups * a * b * cc;
+        CpuMemory.Ref x = c.ptr(0, n), y = c.ptr(1, n);
+        int[] xw = x.words(), yw = y.words();
+        int xo = x.index(), yo = y.index();
+        c.forChunks(n, (from, to) -> {
+            for (int o = from; o < to; o++) {
+                int t = o / cc;
+                int k = o - t * cc;
+                int i = t % a;
+                t /= a;
+                int j = t % b;
+                int g = t / b;
+                yw[yo + o] = xw[xo + ((g * a + i) * b + j) * cc + k];
+            }
+        });
+    }
 }

@@ -38,6 +38,13 @@ import jgan.tensor.Tensor;
  *   D backward for the DATA gradient only (D's weight gradients are not computed)
  *   G backward; Adam on G
  * </pre>
+ * With pack m > 1 (PacGAN), D runs on packs of m samples ({@link Packing}): for the mixtures the
+ * packed views [batch / m, 2 m] of the real and the fake batch (no copies), for images the
+ * batches packed along channels [batch / m, H, W, m C] (one transpose launch each); D's data
+ * gradient is unpacked the same way for G. The Adam
+ * updates follow the config's learning-rate schedule on the device (jgan.kernels.Optimizer's
+ * lr_schedule), and with ema > 0 G's update also advances the EMA of G's parameters, which
+ * {@link #sample} and {@link #generate} use.
  * Losses, mean D(x) and mean D(G(z)) are added into device accumulators and read back only by
  * {@link #takeStats()}. The first step runs eagerly (it also creates the kernels' workspaces);
  * after that, with {@code useGraph}, the whole step is captured once and replayed: a CUDA graph
@@ -69,6 +76,10 @@ public final class AdversarialStep implements AutoCloseable {
     static final int UPLOAD_SLOTS = 3;
     private final Tensor gradReal;
     private final Tensor gradFake;
+    /** Image runs with pack m > 1: the packed real and fake batches [batch / m, H, W, m C], and G's output gradient unpacked. */
+    private final Tensor packedReal;
+    private final Tensor packedFake;
+    private final Tensor fakeGrad;
     private final Tensor stats;
     /** Two 64-bit Philox offsets: [0] latent draws, [1] data draws. */
     private final DeviceBuffer rngOffsets;
@@ -113,12 +124,16 @@ public final class AdversarialStep implements AutoCloseable {
         generator.initialize(config.init(), config.seed() * 2 + 1);
         discriminator.initialize(config.init(), config.seed() * 2 + 2);
         float clip = config.loss() == LossKind.WASSERSTEIN ? config.clip() : 0f;
-        this.optG = new AdamOptimizer(generator, new Optimizer.Adam(config.lrG(), config.beta1(), config.beta2(), 1e-8f, 0f, 0f));
-        this.optD = new AdamOptimizer(discriminator, new Optimizer.Adam(config.lrD(), config.beta1(), config.beta2(), 1e-8f, 0f, clip));
+        // A run without schedule and EMA keeps the scalar-rate Adam (adam_update): the same launches and bits as before they existed.
+        this.optG = new AdamOptimizer(generator, new Optimizer.Adam(config.lrG(), config.beta1(), config.beta2(), 1e-8f, 0f, 0f),
+                config.schedule(false), config.ema());
+        this.optD = new AdamOptimizer(discriminator, new Optimizer.Adam(config.lrD(), config.beta1(), config.beta2(), 1e-8f, 0f, clip),
+                config.schedule(true), 0f);
         this.gPass = generator.pass(b);
-        this.dReal = discriminator.pass(b);
-        this.dFake = discriminator.pass(b);
-        this.losses = new Losses(device, config.loss(), b, config.labelSmoothing());
+        int bd = b / config.pack(); // D's batch: packs of pack samples (PacGAN); b itself without packing
+        this.dReal = discriminator.pass(bd);
+        this.dFake = discriminator.pass(bd);
+        this.losses = new Losses(device, config.loss(), bd, config.labelSmoothing());
         this.z = Tensor.empty(device, Shape.of(b, config.latent()));
         if (data == null) {
             this.real = Tensor.empty(device, Shape.of(b, 2));
@@ -133,8 +148,18 @@ public final class AdversarialStep implements AutoCloseable {
             this.mixtureStd = 0f;
             this.uploads = device.uploadRing(config.nCritic() * data.floatsPerBatch(), UPLOAD_SLOTS);
         }
-        this.gradReal = Tensor.empty(device, Shape.of(b, 1));
-        this.gradFake = Tensor.empty(device, Shape.of(b, 1));
+        this.gradReal = Tensor.empty(device, Shape.of(bd, 1));
+        this.gradFake = Tensor.empty(device, Shape.of(bd, 1));
+        if (config.images() && config.pack() > 1) {
+            int s = config.imageSize();
+            this.packedReal = Tensor.empty(device, Shape.of(bd, s, s, config.pack() * config.channels()));
+            this.packedFake = Tensor.empty(device, Shape.of(bd, s, s, config.pack() * config.channels()));
+            this.fakeGrad = Tensor.empty(device, Shape.of(b, s, s, config.channels()));
+        } else {
+            this.packedReal = null;
+            this.packedFake = null;
+            this.fakeGrad = null;
+        }
         this.stats = Tensor.zeros(device, Shape.of(4));
         this.rngOffsets = device.allocate(16);
         device.fill32(rngOffsets, 0, 4, 0);
@@ -224,8 +249,8 @@ public final class AdversarialStep implements AutoCloseable {
             Philox.normalAt(z, config.seed(), latentOffset, 0f, 1f);
             Counters.addI64(latentOffset, latentCounters);
             fake = gPass.forward(z, true);
-            Tensor lr = logits(dReal.forward(x, true));
-            Tensor lf = logits(dFake.forward(fake, true));
+            Tensor lr = logits(dReal.forward(packed(x, packedReal), true));
+            Tensor lf = logits(dFake.forward(packed(fake, packedFake), true));
             losses.discriminator(lr, lf, gradReal, gradFake, stats.view(LOSS_D, Shape.of(1)));
             Reduce.mean(lr, dStats, t, true);
             Reduce.mean(lf, gStats, t, true);
@@ -233,16 +258,40 @@ public final class AdversarialStep implements AutoCloseable {
             dFake.backward(gradFake, true, false);
             optD.update();
         }
-        Tensor lf = logits(dFake.forward(fake, true));
+        Tensor lf = logits(dFake.forward(config.images() && config.pack() > 1 ? packedFake : packed(fake, packedFake), true));
         losses.generator(lf, gradFake, stats.view(LOSS_G, Shape.of(1)));
         Tensor dFakeInput = dFake.backward(gradFake, false, true);
-        gPass.backward(dFakeInput, true, false);
+        gPass.backward(unpacked(dFakeInput), true, false);
         optG.update();
     }
 
-    /** D's output as [batch, 1] logits (a DCGAN D ends in a 4x4 valid convolution: [batch, 1, 1, 1]). */
+    /**
+     * D's input for samples {@code x}: x itself; with pack m its packed view [batch / m, 2 m]
+     * (mixtures), or, for images, x packed into {@code into} [batch / m, H, W, m C] by one
+     * transpose launch ({@link Packing}).
+     */
+    private Tensor packed(Tensor x, Tensor into) {
+        if (config.pack() == 1) {
+            return x;
+        }
+        if (!config.images()) {
+            return Packing.pack(x, config.pack());
+        }
+        int s = config.imageSize();
+        return Packing.packImages(x.reshape(Shape.of(config.batch(), s, s, config.channels())), config.pack(), into);
+    }
+
+    /** G's output gradient from D's data gradient at the packed fake input (the inverse of {@link #packed}). */
+    private Tensor unpacked(Tensor dPacked) {
+        if (config.pack() == 1) {
+            return dPacked;
+        }
+        return config.images() ? Packing.unpackImages(dPacked, config.pack(), fakeGrad) : Packing.unpack(dPacked, config.pack(), 2);
+    }
+
+    /** D's output as [batch / pack, 1] logits (a DCGAN D ends in a 4x4 valid convolution: [batch, 1, 1, 1]). */
     private Tensor logits(Tensor out) {
-        return out.shape().rank() == 2 ? out : out.reshape(Shape.of(config.batch(), 1));
+        return out.shape().rank() == 2 ? out : out.reshape(Shape.of(config.batch() / config.pack(), 1));
     }
 
     /** Seed offset of the evaluation draws: far from anything training draws. */
@@ -277,8 +326,16 @@ public final class AdversarialStep implements AutoCloseable {
         return sample(n);
     }
 
-    /** G's output for the latent rows {@code zs} [n, latent], without changing G's state. */
+    /**
+     * G's output for the latent rows {@code zs} [n, latent], without changing G's state: from the
+     * EMA of G's parameters when the config has one (ema > 0; batch norm, if any, with the
+     * running statistics training gathered), else from G's trained parameters.
+     */
     public float[] generate(Tensor zs) {
+        return optG.withAverage(() -> generateWithCurrentWeights(zs));
+    }
+
+    private float[] generateWithCurrentWeights(Tensor zs) {
         int n = zs.shape().dim(0);
         boolean batchStats = generator.hasBatchNorm() && config.sampleBn().equals("batch");
         try (Sequential.Pass p = generator.pass(n)) {
@@ -335,15 +392,18 @@ public final class AdversarialStep implements AutoCloseable {
     }
 
     /**
-     * Whether both networks' parameters, batch-norm statistics and both optimisers' moments are all
-     * finite: the finite_check kernel (jgan.kernels.Reduce) over the eight tensors into one device flag, then
+     * Whether both networks' parameters, batch-norm statistics, both optimisers' moments and G's EMA
+     * (when on) are all finite: the finite_check kernel (jgan.kernels.Reduce) over those tensors into one device flag, then
      * one 4-byte read back. Called before every checkpoint, so a NaN or Inf never reaches one.
      */
     public boolean stateFinite() {
         try (DeviceBuffer flag = device.allocate(4)) {
             device.fill32(flag, 0, 1, 0);
             for (Tensor t : new Tensor[] {generator.parameters(), optG.firstMoment(), optG.secondMoment(), discriminator.parameters(),
-                    optD.firstMoment(), optD.secondMoment(), generator.buffers(), discriminator.buffers()}) {
+                    optD.firstMoment(), optD.secondMoment(), generator.buffers(), discriminator.buffers(), optG.average()}) {
+                if (t == null) {
+                    continue; // no EMA
+                }
                 Reduce.finiteCheck(t, flag);
             }
             int[] f = new int[1];
@@ -397,6 +457,11 @@ public final class AdversarialStep implements AutoCloseable {
         }
         gradReal.close();
         gradFake.close();
+        for (Tensor t : new Tensor[] {packedReal, packedFake, fakeGrad}) {
+            if (t != null) {
+                t.close();
+            }
+        }
         stats.close();
         rngOffsets.close();
     }

@@ -37,9 +37,13 @@ public final class Networks {
         return spec(c).generator(device, mode);
     }
 
-    /** D: [batch, 2] or [batch, H, W, C] -> one logit per sample (critic values for wasserstein). Parameters zero until initialized. */
+    /**
+     * D: [batch, 2] or [batch, H, W, C] -> one logit per sample (critic values for wasserstein);
+     * with pack m > 1, [batch / m, 2 m] or [batch / m, H, W, m C] -> one logit per pack of m
+     * samples (PacGAN; {@link Packing}). Parameters zero until initialized.
+     */
     public static Sequential discriminator(Device device, TrainConfig c, MathMode mode) {
-        return spec(c).discriminator(device, mode);
+        return spec(c).discriminator(device, mode, c.pack());
     }
 
     /**

@@ -45,12 +45,23 @@ import jgan.nn.Init;
  * @param sampleBn       how G's batch norm runs for RUN/samples: {@code eval} (running statistics: a fixed z gives the same
  *                       image whatever the batch) or {@code batch} (the sample batch's statistics)
  * @param background     the colour RGBA images are composited onto, {@code #rrggbb} (images)
+ * @param pack           PacGAN's packing degree m: D judges m samples concatenated (features for the mlp, channels for
+ *                       images; the batch a multiple of m); 1 = no packing ({@link Packing})
+ * @param lrSchedule     the learning-rate schedule of both networks over the run: constant, linear or cosine (decaying to
+ *                       lr_final times the rate over the run's updates: G's steps, D's steps x n_critic)
+ * @param lrFinal        the final fraction of the rate for linear and cosine, in [0, 1] (0 with constant)
+ * @param lrWarmup       steps of linear warm-up before the schedule (G steps; D: times n_critic), in [0, steps)
+ * @param ema            the decay of G's exponential moving average (samples and evaluation use the average), in [0, 1); 0: none
+ *
+ * <p>The last five ("mode" fields) are written to config.json only when they differ from "none" (pack 1, constant, no
+ * warm-up, ema 0), so a run without them writes what jgan wrote before they existed, and older configs read with them off.
  */
 public record TrainConfig(String data, LossKind loss, int steps, int batch, float lrG, float lrD, float beta1, float beta2,
                           long seed, int latent, int width, int depthG, int depthD, Activation activation, float slope,
                           Init init, int nCritic, float clip, float labelSmoothing, boolean tf32, int logEvery,
                           int checkpointEvery, String model, int imageSize, int channels, int gWidth, int dWidth,
-                          String dataDir, String sampleBn, String background) {
+                          String dataDir, String sampleBn, String background, int pack, String lrSchedule, float lrFinal,
+                          int lrWarmup, float ema) {
     /**
      * The config.json / checkpoint format written for image runs. Mixture runs are still written as
      * version 1 (the fields of the first jgan, no image fields), byte for byte as before, so older
@@ -72,6 +83,23 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         this(data, loss, steps, batch, lrG, lrD, beta1, beta2, seed, latent, width, depthG, depthD, activation, slope, init, nCritic, clip,
                 labelSmoothing, tf32, logEvery, checkpointEvery, "mlp", 0, 0, 0, 0, "", "eval", "#ffffff");
     }
+
+    /** A run without the mode fields (pack 1, constant rate, no warm-up, no EMA). */
+    public TrainConfig(String data, LossKind loss, int steps, int batch, float lrG, float lrD, float beta1, float beta2,
+                       long seed, int latent, int width, int depthG, int depthD, Activation activation, float slope,
+                       Init init, int nCritic, float clip, float labelSmoothing, boolean tf32, int logEvery,
+                       int checkpointEvery, String model, int imageSize, int channels, int gWidth, int dWidth,
+                       String dataDir, String sampleBn, String background) {
+        this(data, loss, steps, batch, lrG, lrD, beta1, beta2, seed, latent, width, depthG, depthD, activation, slope, init, nCritic, clip,
+                labelSmoothing, tf32, logEvery, checkpointEvery, model, imageSize, channels, gWidth, dWidth, dataDir, sampleBn, background,
+                1, CONSTANT, 0f, 0, 0f);
+    }
+
+    /** The learning-rate schedule names (jgan.kernels.Optimizer.ScheduleKind). */
+    public static final java.util.List<String> LR_SCHEDULES = java.util.List.of("constant", "linear", "cosine");
+    static final String CONSTANT = "constant";
+    /** The mode fields: written only when not off, optional on reading. */
+    public static final java.util.List<String> MODE_FIELDS = java.util.List.of("pack", "lr_schedule", "lr_final", "lr_warmup", "ema");
 
     public TrainConfig {
         if (data == null || !DATA.contains(data)) {
@@ -148,6 +176,62 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         if (checkpointEvery < 0) {
             throw new IllegalArgumentException("checkpoint_every must be >= 0, got " + checkpointEvery);
         }
+        if (pack < 1) {
+            throw new IllegalArgumentException("pack must be >= 1 (1: no packing), got " + pack);
+        }
+        Packing.check(batch, pack, images);
+        if (lrSchedule == null || !LR_SCHEDULES.contains(lrSchedule)) {
+            throw new IllegalArgumentException("lr_schedule must be constant, linear or cosine, got '" + lrSchedule + "'");
+        }
+        if (!(lrFinal >= 0 && lrFinal <= 1)) {
+            throw new IllegalArgumentException("lr_final must be in [0, 1] (a fraction of the rate), got " + lrFinal);
+        }
+        if (lrSchedule.equals(CONSTANT) && lrFinal != 0) {
+            throw new IllegalArgumentException("lr_final is where linear and cosine end; with lr_schedule constant it must be 0, got "
+                    + lrFinal);
+        }
+        if (lrWarmup < 0 || lrWarmup >= steps) {
+            throw new IllegalArgumentException("lr_warmup must be in [0, steps) = [0, " + steps + "), got " + lrWarmup);
+        }
+        if (!(ema >= 0 && ema < 1)) {
+            throw new IllegalArgumentException("ema must be in [0, 1) (the decay of G's average; 0: none), got " + ema);
+        }
+    }
+
+    /**
+     * The learning-rate schedule of G (over {@code steps} updates) or D (over steps x n_critic,
+     * warm-up scaled alike), or null for a constant rate without warm-up.
+     */
+    public jgan.kernels.Optimizer.Schedule schedule(boolean discriminator) {
+        if (lrSchedule.equals(CONSTANT) && lrWarmup == 0) {
+            return null;
+        }
+        long per = discriminator ? nCritic : 1;
+        long total = (long) steps * per, warm = (long) lrWarmup * per;
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a learning-rate schedule counts updates in 32 bits: steps " + steps + " x n_critic " + nCritic
+                    + " is past " + Integer.MAX_VALUE);
+        }
+        return new jgan.kernels.Optimizer.Schedule(jgan.kernels.Optimizer.ScheduleKind.parse(lrSchedule), lrSchedule.equals(CONSTANT) ? 1f
+                : lrFinal, (int) warm, (int) total);
+    }
+
+    /** The mode settings for the run's first line: empty when all are off. */
+    public String modeSettings() {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        if (pack > 1) {
+            parts.add("D packs " + pack + " samples (PacGAN)");
+        }
+        if (!lrSchedule.equals(CONSTANT)) {
+            parts.add("lr " + lrSchedule + " to " + lrFinal + "x");
+        }
+        if (lrWarmup > 0) {
+            parts.add("lr warm-up " + lrWarmup + " steps");
+        }
+        if (ema > 0) {
+            parts.add("G EMA " + ema + " (samples from the average)");
+        }
+        return String.join(", ", parts);
     }
 
     /**
@@ -229,6 +313,11 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
 
     /** What the loss does beyond its name, for the run's first line (e.g. wasserstein's clipping and critic steps). */
     public String lossSettings() {
+        String modes = modeSettings();
+        return lossOnly() + (modes.isEmpty() ? "" : ", " + modes);
+    }
+
+    private String lossOnly() {
         String adam = String.format(Locale.ROOT, "Adam lr G %s D %s, beta1 %s, beta2 %s", lrG, lrD, beta1, beta2);
         return switch (loss) {
             case WASSERSTEIN -> String.format(Locale.ROOT, "%s, %d critic steps per G step, %s",
@@ -311,6 +400,19 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
             m.put("sample_bn", sampleBn);
             m.put("background", background);
         }
+        if (pack != 1) {
+            m.put("pack", pack);
+        }
+        if (!lrSchedule.equals(CONSTANT)) {
+            m.put("lr_schedule", lrSchedule);
+            m.put("lr_final", lrFinal);
+        }
+        if (lrWarmup != 0) {
+            m.put("lr_warmup", lrWarmup);
+        }
+        if (ema != 0) {
+            m.put("ema", ema);
+        }
         return m;
     }
 
@@ -335,9 +437,13 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
                 integer(m, "log_every"), integer(m, "checkpoint_every"),
                 v1 ? "mlp" : str(m, "model"), v1 ? 0 : integer(m, "image_size"), v1 ? 0 : integer(m, "channels"),
                 v1 ? 0 : integer(m, "g_width"), v1 ? 0 : integer(m, "d_width"), v1 ? "" : str(m, "data_dir"),
-                v1 ? "eval" : str(m, "sample_bn"), v1 ? "#ffffff" : str(m, "background"));
+                v1 ? "eval" : str(m, "sample_bn"), v1 ? "#ffffff" : str(m, "background"),
+                m.containsKey("pack") ? integer(m, "pack") : 1, m.containsKey("lr_schedule") ? str(m, "lr_schedule") : CONSTANT,
+                m.containsKey("lr_final") ? real(m, "lr_final") : 0f, m.containsKey("lr_warmup") ? integer(m, "lr_warmup") : 0,
+                m.containsKey("ema") ? real(m, "ema") : 0f);
         java.util.Set<String> extra = new java.util.LinkedHashSet<>(m.keySet());
         extra.removeAll(c.toMap().keySet());
+        extra.removeAll(MODE_FIELDS); // read above (a field at its "off" value is not written back)
         if (!v1) {
             extra.removeAll(IMAGE_FIELDS); // a version-2 mixture config: its image fields were checked neutral
         }
@@ -439,6 +545,15 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
     /** A copy with a field replaced, by its config.json name and a string value (command-line options). */
     public TrainConfig with(String key, String value) {
         Map<String, Object> m = toMap();
+        if (!m.containsKey(key) && MODE_FIELDS.contains(key)) {
+            m.put(key, switch (key) {
+                case "pack" -> pack;
+                case "lr_schedule" -> lrSchedule;
+                case "lr_final" -> lrFinal;
+                case "lr_warmup" -> lrWarmup;
+                default -> ema;
+            });
+        }
         if (!m.containsKey(key) || key.equals("format_version")) {
             throw new IllegalArgumentException("unknown setting '" + key + "'");
         }

@@ -85,7 +85,9 @@ public record TrainedRun(Path folder, TrainConfig config, Checkpoint checkpoint,
 
     /**
      * Builds network {@code net} ("g" or "d") on {@code device} in FP32 and loads its parameters,
-     * batch-norm running statistics and training-forward count from the checkpoint.
+     * batch-norm running statistics and training-forward count from the checkpoint. G's
+     * parameters are the EMA of G's weights (section g.ema) when the run has one (config ema > 0),
+     * as training's own samples are; D is built for the run's packing (config pack).
      *
      * @throws IllegalArgumentException for another net name, or sections whose sizes do not fit
      *                                  the network (naming the section and both sizes)
@@ -95,11 +97,12 @@ public record TrainedRun(Path folder, TrainConfig config, Checkpoint checkpoint,
             throw new IllegalArgumentException("unknown network '" + net + "': use g (the generator) or d (the discriminator)");
         }
         ModelSpec spec = spec();
-        Sequential n = net.equals("g") ? spec.generator(device, MathMode.FP32) : spec.discriminator(device, MathMode.FP32);
+        Sequential n = net.equals("g") ? spec.generator(device, MathMode.FP32) : spec.discriminator(device, MathMode.FP32, config.pack());
         try {
-            float[] p = checkpoint.section(net + ".params");
+            String section = net.equals("g") && config.ema() > 0 ? "g.ema" : net + ".params";
+            float[] p = checkpoint.section(section);
             if (p.length != n.parameterCount()) {
-                throw new IllegalArgumentException(where() + " section '" + net + ".params' has " + p.length + " values; the "
+                throw new IllegalArgumentException(where() + " section '" + section + "' has " + p.length + " values; the "
                         + spec.model() + " network needs " + n.parameterCount());
             }
             n.parameters().view(0, Shape.of(p.length)).copyFrom(p);

@@ -16,7 +16,9 @@ import jgan.nn.Sequential;
  * running_var) and their training-forward counts (headers g_training_forwards,
  * d_training_forwards: PyTorch's num_batches_tracked); image runs add data_batch, the next real
  * batch (step * n_critic). All are optional on reading: older checkpoints have none, and their
- * networks (mlp) have no batch norm.
+ * networks (mlp) have no batch norm. A run with G's EMA (config ema > 0) adds section g.ema (the
+ * average, flat like g.params), required exactly when the config has an EMA. A learning-rate
+ * schedule adds nothing: the rate is a function of the Adam step counts, which are saved.
  */
 public final class TrainingCheckpoint {
     private TrainingCheckpoint() {
@@ -68,6 +70,9 @@ public final class TrainingCheckpoint {
         sections.put(net + ".params", n.parameters().toArray());
         sections.put(net + ".adam_m", opt.firstMoment().toArray());
         sections.put(net + ".adam_v", opt.secondMoment().toArray());
+        if (opt.average() != null) {
+            sections.put(net + ".ema", opt.average().toArray());
+        }
         if (n.bufferCount() > 0) {
             sections.put(net + ".buffers", java.util.Arrays.copyOf(n.buffers().toArray(), n.bufferCount()));
         }
@@ -262,6 +267,16 @@ public final class TrainingCheckpoint {
         copy(c, net + ".params", n.parameters());
         copy(c, net + ".adam_m", opt.firstMoment());
         copy(c, net + ".adam_v", opt.secondMoment());
+        if (opt.average() != null) {
+            if (!c.sections().containsKey(net + ".ema")) {
+                throw new IllegalArgumentException("checkpoint has no section '" + net + ".ema' (the EMA of " + net + "'s parameters), which"
+                        + " a run with ema " + opt.emaDecay() + " needs");
+            }
+            copy(c, net + ".ema", opt.average());
+        } else if (c.sections().containsKey(net + ".ema")) {
+            throw new IllegalArgumentException("checkpoint section '" + net + ".ema' holds an EMA of the parameters, but the run has none"
+                    + " (ema 0)");
+        }
         n.gradients().fill(0f);
         float[] b = c.sections().get(net + ".buffers");
         if (n.bufferCount() > 0) {

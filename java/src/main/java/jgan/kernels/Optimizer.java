@@ -16,11 +16,19 @@ import jgan.tensor.Tensor;
  * {@code t - 1} and never changes it; {@link #incrementStep} adds one, to be launched after
  * every update that uses the count (once, when several networks share a counter). Zero it
  * before the first step ({@code device.fill32(step, 0, 1, 0)}).
+ *
+ * <p>Learning-rate schedules live on the device for the same reason: {@link #lrSchedule} writes
+ * the rate of update {@code *step + 1} into a 4-byte buffer, {@link #adamScheduled} reads it from
+ * there (and can update an exponential moving average of the new parameters in the same pass,
+ * for the generator's EMA). The scalar-rate {@link #adam} is unchanged: a run without schedule
+ * and EMA keeps today's launches and bits.
  */
 public final class Optimizer {
     public static final String ADAM = "adam_update";
     public static final String SGD = "sgd_update";
     public static final String STEP_INCREMENT = "optimizer_step_increment";
+    public static final String LR_SCHEDULE = "lr_schedule";
+    public static final String ADAM_LR = "adam_update_lr";
     static final int THREADS = 256;
     /** Grid-stride loops: enough blocks to fill any current GPU, no more. */
     static final int MAX_BLOCKS = 2048;
@@ -58,7 +66,134 @@ public final class Optimizer {
         }
     }
 
+    /** The shape of a learning-rate schedule; {@link #code()} is the kernel's {@code kind}. */
+    public enum ScheduleKind {
+        /** The base rate throughout (after the warm-up). */
+        CONSTANT(0),
+        /** Linear from the base rate to final_fraction times it (PyTorch's LinearLR). */
+        LINEAR(1),
+        /** Half a cosine from the base rate to final_fraction times it (PyTorch's CosineAnnealingLR). */
+        COSINE(2);
+
+        private final int code;
+
+        ScheduleKind(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+
+        /** The lower-case name used by configs and the command line. */
+        public String id() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** {@code constant}, {@code linear} or {@code cosine}; anything else is refused, naming the choices. */
+        public static ScheduleKind parse(String s) {
+            for (ScheduleKind k : values()) {
+                if (k.id().equals(s)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("lr schedule must be one of constant, linear, cosine, got " + s);
+        }
+    }
+
+    /**
+     * A learning-rate schedule over {@code total} updates (counted by the optimizer's device step
+     * counter): {@code warmup} updates of linear warm-up (base (k + 1) / warmup at the k-th update
+     * from 0), then {@code kind} from the base rate down to {@code finalFraction} times it over the
+     * remaining {@code total - warmup} updates, then flat. The exact formula is in
+     * kernels/optimizer.cu and {@link jgan.reference.OptimizerReference#scheduledRate}.
+     * 0 <= finalFraction <= 1, 0 <= warmup < total.
+     */
+    public record Schedule(ScheduleKind kind, float finalFraction, int warmup, int total) {
+        public Schedule {
+            if (kind == null) {
+                throw new IllegalArgumentException(LR_SCHEDULE + ": kind must be given");
+            }
+            Check.finite(LR_SCHEDULE, "final_fraction", finalFraction);
+            if (finalFraction < 0 || finalFraction > 1) {
+                throw new IllegalArgumentException(LR_SCHEDULE + ": final_fraction must be in [0, 1], got " + finalFraction);
+            }
+            if (total < 1) {
+                throw new IllegalArgumentException(LR_SCHEDULE + ": total updates must be >= 1, got " + total);
+            }
+            if (warmup < 0 || warmup >= total) {
+                throw new IllegalArgumentException(LR_SCHEDULE + ": warmup must be in [0, total) = [0, " + total + "), got " + warmup);
+            }
+        }
+
+        /** The base rate throughout: what a run without a schedule does. */
+        public static Schedule constant(int total) {
+            return new Schedule(ScheduleKind.CONSTANT, 1f, 0, total);
+        }
+
+        /** Whether every update gets the base rate. */
+        public boolean isConstant() {
+            return warmup == 0 && (kind == ScheduleKind.CONSTANT || finalFraction == 1f);
+        }
+    }
+
     private Optimizer() {
+    }
+
+    /**
+     * Writes the learning rate of update {@code *step + 1} under {@code schedule} from
+     * {@code baseLr} (> 0, finite) into {@code lr} (a float at offset 0; one thread). Launch it
+     * before the {@link #adamScheduled} that reads it and before the step's increment.
+     */
+    public static void lrSchedule(DeviceBuffer step, DeviceBuffer lr, float baseLr, Schedule schedule) {
+        positive(LR_SCHEDULE, "base lr", baseLr);
+        if (schedule == null) {
+            throw new IllegalArgumentException(LR_SCHEDULE + ": schedule must be given");
+        }
+        checkScalar(LR_SCHEDULE, "the step counter", step);
+        checkScalar(LR_SCHEDULE, "the rate", lr);
+        if (step.device() != lr.device()) {
+            throw new IllegalArgumentException(LR_SCHEDULE + ": step counter on " + step.device().name() + ", rate on " + lr.device().name());
+        }
+        if (step == lr) {
+            throw new IllegalArgumentException(LR_SCHEDULE + ": the step counter and the rate are the same buffer");
+        }
+        step.device().launch(LR_SCHEDULE, LaunchConfig.cover(1, 1, 1), new KernelArgs().ptr(step).ptr(lr)
+                .i32(schedule.kind().code()).f32(baseLr).f32(schedule.finalFraction()).i32(schedule.warmup()).i32(schedule.total()));
+    }
+
+    /**
+     * One Adam update as {@link #adam}, at the rate read from {@code lr} (a float at offset 0,
+     * written by {@link #lrSchedule}; {@code hp.lr()} is not used), and, when {@code ema} is not
+     * null, ema = ema + (1 - d)(p - ema) of the updated parameters with d = min(emaDecay,
+     * (1 + t) / (10 + t)) at update t = *step + 1 (TensorFlow's ExponentialMovingAverage with
+     * num_updates). {@code ema} has params' size (start it as a copy of the parameters); emaDecay
+     * in [0, 1) is ignored without it.
+     */
+    public static void adamScheduled(Tensor params, Tensor grads, Tensor m, Tensor v, Tensor ema, DeviceBuffer step, DeviceBuffer lr,
+                                     Adam hp, float emaDecay, boolean zeroGrads) {
+        Check.sameDevice(ADAM_LR, params, grads, m, v, ema);
+        Check.sameNumel(ADAM_LR, "params", params, "grads", grads);
+        Check.sameNumel(ADAM_LR, "params", params, "m", m);
+        Check.sameNumel(ADAM_LR, "params", params, "v", v);
+        if (ema != null) {
+            Check.sameNumel(ADAM_LR, "params", params, "ema", ema);
+            fraction(ADAM_LR, "ema_decay", emaDecay);
+            distinct(ADAM_LR, new String[] {"params", "grads", "m", "v", "ema"}, params, grads, m, v, ema);
+        } else {
+            distinct(ADAM_LR, new String[] {"params", "grads", "m", "v"}, params, grads, m, v);
+        }
+        checkCounter(ADAM_LR, params, step);
+        checkScalar(ADAM_LR, "the rate", lr);
+        if (lr.device() != params.device()) {
+            throw new IllegalArgumentException(ADAM_LR + ": tensors on different devices (" + params.device().name() + " and rate on "
+                    + lr.device().name() + ")");
+        }
+        int n = params.numel();
+        params.device().launch(ADAM_LR, config(n), new KernelArgs()
+                .ptr(params).ptr(grads).ptr(m).ptr(v).ptr(ema).ptr(step).ptr(lr)
+                .i32(n).f32(hp.beta1()).f32(hp.beta2()).f32(hp.eps()).f32(hp.weightDecay()).f32(hp.clip())
+                .i32(zeroGrads ? 1 : 0).f32(ema != null ? emaDecay : 0f));
     }
 
     /**
@@ -115,6 +250,12 @@ public final class Optimizer {
     private static LaunchConfig config(int n) {
         // The float4 path handles four elements a thread per step.
         return LaunchConfig.cover((n + 3L) / 4, THREADS, MAX_BLOCKS);
+    }
+
+    private static void checkScalar(String op, String what, DeviceBuffer b) {
+        if (b == null || b.bytes() < 4) {
+            throw new IllegalArgumentException(op + ": " + what + " needs a buffer of at least 4 bytes, got " + b);
+        }
     }
 
     private static void checkCounter(String op, Tensor params, DeviceBuffer step) {

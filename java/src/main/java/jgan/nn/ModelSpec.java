@@ -201,15 +201,36 @@ public record ModelSpec(String model, int imageSize, int channels, int latent, i
 
     /** Builds D on {@code device}: [batch, ...dataShape()] in, one logit per sample out. Parameters zero until initialized. */
     public Sequential discriminator(Device device, MathMode mode) {
-        return discriminatorLayers(mode).build(device);
+        return discriminator(device, mode, 1);
+    }
+
+    /**
+     * Builds D for PacGAN's packing of {@code pack} samples (Lin et al. 2018): the same network on
+     * inputs of pack times the features, [batch, 2 pack] (mlp) or [batch, H, W, pack channels]
+     * (images: the samples' channels concatenated), one logit per pack. pack 1 is
+     * {@link #discriminator(Device, MathMode)}.
+     *
+     * @throws IllegalArgumentException when pack < 1, or as {@link #check()}
+     */
+    public Sequential discriminator(Device device, MathMode mode, int pack) {
+        return discriminatorLayers(mode, pack).build(device);
     }
 
     /** D's layers, not yet on a device (as {@link #generatorLayers}). */
     public Sequential.Builder discriminatorLayers(MathMode mode) {
+        return discriminatorLayers(mode, 1);
+    }
+
+    /** D's layers for packs of {@code pack} samples, not yet on a device (see {@link #discriminator(Device, MathMode, int)}). */
+    public Sequential.Builder discriminatorLayers(MathMode mode, int pack) {
         check();
+        if (pack < 1) {
+            throw new IllegalArgumentException(model + ": pack must be >= 1, got " + pack);
+        }
+        Shape in = model.equals(MLP) ? Shape.of(2 * pack) : Shape.of(imageSize, imageSize, channels * pack);
         switch (model) {
             case DCGAN -> {
-                Sequential.Builder b = Sequential.builder(dataShape()).mathMode(mode);
+                Sequential.Builder b = Sequential.builder(in).mathMode(mode);
                 if (imageSize == 28) {
                     return b.conv2d(dWidth, 4, 2, 1, true).leakyRelu(DCGAN_SLOPE).conv2d(2 * dWidth, 4, 2, 1, false).batchNorm()
                             .leakyRelu(DCGAN_SLOPE).flatten().dense(1);
@@ -224,7 +245,7 @@ public record ModelSpec(String model, int imageSize, int channels, int latent, i
                 return b.conv2d(1, 4, 1, 0, false);
             }
             case MLP_CONV -> {
-                Sequential.Builder b = Sequential.builder(dataShape()).mathMode(mode);
+                Sequential.Builder b = Sequential.builder(in).mathMode(mode);
                 int c = dWidth;
                 for (int i = 0; i < depthD; i++, c *= 2) {
                     b.conv2d(c, 5, 2, 2, true).leakyRelu(slope); // 'same' size: ceil(H / 2)
@@ -232,7 +253,7 @@ public record ModelSpec(String model, int imageSize, int channels, int latent, i
                 return b.flatten().dense(1);
             }
             default -> {
-                Sequential.Builder b = Sequential.builder(2).mathMode(mode);
+                Sequential.Builder b = Sequential.builder(in).mathMode(mode);
                 for (int i = 0; i < depthD; i++) {
                     b.dense(width).activation(activation, slope);
                 }

@@ -32,6 +32,41 @@ public final class OptimizerReference {
     }
 
     /**
+     * The learning rate of update {@code t} (1 for the first; k = t - 1 updates before it) under
+     * a schedule, as the float the device stores: for k < warmup, base (k + 1) / warmup; else,
+     * with p = min(k - warmup, T) / T and T = total - warmup, base (f + (1 - f) d(p)) where d = 1
+     * ({@code kind} 0, constant), 1 - p (1, linear: PyTorch's LinearLR(1, f, T)) or
+     * (1 + cos(pi p)) / 2 (2, cosine: PyTorch's CosineAnnealingLR(T, eta_min = f base)).
+     */
+    public static float scheduledRate(int t, double base, int kind, double f, int warmup, int total) {
+        int k = t - 1;
+        if (k < warmup) {
+            return (float) (base * (k + 1) / warmup);
+        }
+        double span = total - warmup, done = k - warmup;
+        double p = done < span ? done / span : 1.0;
+        double d = switch (kind) {
+            case 0 -> 1.0;
+            case 1 -> 1.0 - p;
+            case 2 -> 0.5 * (1.0 + Math.cos(Math.PI * p));
+            default -> throw new IllegalArgumentException("schedule kind " + kind);
+        };
+        return (float) (base * (f + (1.0 - f) * d));
+    }
+
+    /**
+     * The exponential moving average after update {@code t} (1 for the first) of the parameters
+     * {@code p} as they are after it, in place: d = min(decay, (1 + t) / (10 + t)) (TensorFlow's
+     * ExponentialMovingAverage with num_updates), ema = d ema + (1 - d) p.
+     */
+    public static void ema(float[] ema, float[] p, int t, double decay) {
+        double d = Math.min(decay, (1.0 + t) / (10.0 + t));
+        for (int i = 0; i < p.length; i++) {
+            ema[i] = (float) (d * ema[i] + (1 - d) * p[i]);
+        }
+    }
+
+    /**
      * One SGD update in place: g' = g + weightDecay p; with momentum > 0, buf = momentum buf + g'
      * and the step is buf, else g'; p -= lr step; clip > 0 clamps p. {@code buf} may be null
      * when momentum is 0.

@@ -1,5 +1,6 @@
 package jgan.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -174,6 +175,211 @@ class OptimizerConformanceTest {
             Tolerance.assertClose("m after 5 replays", tm.toArray(), m, ATOL, RTOL);
             Tolerance.assertClose("v after 5 replays", tv.toArray(), v, 1e-12, RTOL);
             Tolerance.assertClose("grads zeroed", tg.toArray(), new float[n], 0, 0);
+        }
+    }
+
+    /** Schedules of 20 updates: every kind, with and without warm-up, to a final fraction of 0.1 (cosine also to 0). */
+    static final Optimizer.Schedule[] SCHEDULES = {
+        new Optimizer.Schedule(Optimizer.ScheduleKind.CONSTANT, 1f, 0, 20),
+        new Optimizer.Schedule(Optimizer.ScheduleKind.CONSTANT, 1f, 4, 20),
+        new Optimizer.Schedule(Optimizer.ScheduleKind.LINEAR, 0.1f, 0, 20),
+        new Optimizer.Schedule(Optimizer.ScheduleKind.LINEAR, 0.1f, 5, 20),
+        new Optimizer.Schedule(Optimizer.ScheduleKind.COSINE, 0f, 0, 20),
+        new Optimizer.Schedule(Optimizer.ScheduleKind.COSINE, 0.1f, 3, 20)};
+
+    static float refRate(int t, float base, Optimizer.Schedule s) {
+        return OptimizerReference.scheduledRate(t, base, s.kind().code(), s.finalFraction(), s.warmup(), s.total());
+    }
+
+    static Stream<Arguments> scheduleCases() {
+        return TestDevices.all().flatMap(d -> java.util.stream.IntStream.range(0, SCHEDULES.length).mapToObj(i -> Arguments.of(d, i)));
+    }
+
+    /**
+     * The reference formula itself, at points known in closed form: the first update gets the
+     * base rate (no warm-up) or base / warmup, warm-up reaches base at update warmup, the last
+     * update (total) is one step short of f base, after it f base; both midpoints are
+     * base (1 + f) / 2.
+     */
+    @Test
+    void referenceScheduleAtKnownPoints() {
+        float base = 0.002f;
+        int c = Optimizer.ScheduleKind.COSINE.code(), l = Optimizer.ScheduleKind.LINEAR.code();
+        float mid = (float) (base * 0.55), end = (float) (base * 0.1), last = (float) (base * 0.145);
+        assertEquals(base, OptimizerReference.scheduledRate(1, base, c, 0.1, 0, 20), 0f);
+        assertEquals(base, OptimizerReference.scheduledRate(1, base, l, 0.1, 0, 20), 0f);
+        assertEquals(mid, OptimizerReference.scheduledRate(11, base, c, 0.1, 0, 20), Math.ulp(mid));
+        assertEquals(mid, OptimizerReference.scheduledRate(11, base, l, 0.1, 0, 20), Math.ulp(mid));
+        assertEquals(last, OptimizerReference.scheduledRate(20, base, l, 0.1, 0, 20), Math.ulp(last));
+        assertEquals(end, OptimizerReference.scheduledRate(21, base, l, 0.1, 0, 20), Math.ulp(end));
+        assertEquals(end, OptimizerReference.scheduledRate(500, base, c, 0.1, 0, 20), Math.ulp(end));
+        assertEquals(0f, OptimizerReference.scheduledRate(21, base, c, 0, 0, 20), 0f);
+        assertEquals(base / 4, OptimizerReference.scheduledRate(1, base, c, 0.1, 4, 20), Math.ulp(base));
+        assertEquals(base, OptimizerReference.scheduledRate(4, base, c, 0.1, 4, 20), 0f);
+        assertEquals(base, OptimizerReference.scheduledRate(5, base, c, 0.1, 4, 20), 0f); // the decay starts at base
+        assertEquals(mid, OptimizerReference.scheduledRate(4 + 9, base, l, 0.1, 4, 20), Math.ulp(mid)); // k - warmup = 8 of 16
+        assertEquals(base, OptimizerReference.scheduledRate(9, base, 0, 0.1, 4, 20), 0f);
+    }
+
+    /**
+     * lr_schedule then the increment, 26 times (past the end of the 20-update schedule): the rate
+     * written for each update equals the reference formula's float (CPU: the same code, exactly;
+     * host/CUDA compute in double with their own cos: within one float ulp).
+     */
+    @ParameterizedTest(name = "[{0}] lr schedule #{1} at every update")
+    @MethodSource("scheduleCases")
+    void scheduleRateAtEveryUpdate(Target target, int which) {
+        Device dev = target.device();
+        Optimizer.Schedule s = SCHEDULES[which];
+        float base = 1e-3f;
+        try (DeviceBuffer step = dev.allocate(4); DeviceBuffer lr = dev.allocate(4)) {
+            dev.fill32(step, 0, 1, 0);
+            dev.copyToDevice(new float[] {-1f}, 0, lr, 0, 1);
+            float[] got = new float[1];
+            for (int t = 1; t <= 26; t++) {
+                Optimizer.lrSchedule(step, lr, base, s);
+                assertEquals(t - 1, readInt(dev, step), "lr_schedule must not change the step counter");
+                Optimizer.incrementStep(step);
+                dev.copyToHost(lr, 0, got, 0, 1);
+                float want = refRate(t, base, s);
+                assertEquals(want, got[0], Math.ulp(want), s + " rate at update " + t);
+                if (dev.kind() == jgan.device.DeviceKind.CPU) {
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got[0]), "cpu rate at update " + t);
+                }
+            }
+        }
+    }
+
+    /**
+     * Schedule + Adam at the device rate + EMA of G's kind, captured into a graph and replayed
+     * 8 times with fresh gradients: parameters, moments and the EMA after every replay equal
+     * the reference's (rate from scheduledRate, Adam, then the EMA of the new parameters).
+     */
+    @ParameterizedTest(name = "[{0}] scheduled adam + EMA through a replayed graph, n={1}")
+    @MethodSource("emaCases")
+    void scheduledAdamWithEmaThroughReplayedGraph(Target target, int n) {
+        Device dev = target.device();
+        Adam hp = ADAMS[1];
+        Optimizer.Schedule s = new Optimizer.Schedule(Optimizer.ScheduleKind.COSINE, 0.1f, 2, 8);
+        float decay = 0.9f; // small, so that the EMA moves visibly in 8 updates (the warm-up's (1+t)/(10+t) rules until t = 80)
+        SplittableRandom r = new SplittableRandom(77 + n);
+        float[] p = RandomData.normal(r, n, 1.0), m = new float[n], v = new float[n], e = p.clone();
+        try (Tensor tp = Tensor.of(dev, Shape.of(n), p); Tensor tg = Tensor.zeros(dev, Shape.of(n));
+             Tensor tm = Tensor.zeros(dev, Shape.of(n)); Tensor tv = Tensor.zeros(dev, Shape.of(n));
+             Tensor te = Tensor.of(dev, Shape.of(n), p); DeviceBuffer step = dev.allocate(4); DeviceBuffer lr = dev.allocate(4)) {
+            dev.fill32(step, 0, 1, 0);
+            dev.beginCapture();
+            Optimizer.lrSchedule(step, lr, hp.lr(), s);
+            Optimizer.adamScheduled(tp, tg, tm, tv, te, step, lr, hp, decay, true);
+            Optimizer.incrementStep(step);
+            try (Graph graph = dev.endCapture()) {
+                assertEquals(3, graph.size());
+                for (int t = 1; t <= 8; t++) {
+                    float[] g = RandomData.normal(r, n, 1.0);
+                    tg.copyFrom(g);
+                    graph.replay();
+                    OptimizerReference.adam(p, g, m, v, t, refRate(t, hp.lr(), s), hp.beta1(), hp.beta2(), hp.eps(), hp.weightDecay(),
+                            hp.clip(), true);
+                    OptimizerReference.ema(e, p, t, decay);
+                    String at = " after update " + t;
+                    Tolerance.assertClose("params" + at, tp.toArray(), p, ATOL, RTOL);
+                    Tolerance.assertClose("m" + at, tm.toArray(), m, ATOL, RTOL);
+                    Tolerance.assertClose("v" + at, tv.toArray(), v, 1e-12, RTOL);
+                    Tolerance.assertClose("ema" + at, te.toArray(), e, ATOL, RTOL);
+                }
+            }
+            // the EMA lags the parameters: it is neither their start nor their end
+            float[] got = te.toArray(), now = tp.toArray();
+            int differ = 0;
+            for (int i = 0; i < n; i++) {
+                differ += got[i] != now[i] ? 1 : 0;
+            }
+            assertTrue(differ > n / 2, "EMA equals the parameters in " + (n - differ) + " of " + n + " places");
+        }
+    }
+
+    static Stream<Arguments> emaCases() {
+        return TestDevices.all().flatMap(d -> Stream.of(Arguments.of(d, 7), Arguments.of(d, 4099)));
+    }
+
+    /** The reference EMA on numbers worked by hand: d = min(decay, (1 + t) / (10 + t)). */
+    @Test
+    void referenceEmaByHand() {
+        float[] e = {0f, 4f}, p = {1f, 2f};
+        OptimizerReference.ema(e, p, 1, 0.999); // d = 2/11
+        assertEquals((float) (9.0 / 11), e[0], 0f);
+        assertEquals((float) (4 * 2.0 / 11 + 2 * 9.0 / 11), e[1], 0f);
+        float[] e2 = {0f};
+        OptimizerReference.ema(e2, new float[] {1f}, 1000, 0.5); // d = decay once (1+t)/(10+t) > decay
+        assertEquals(0.5f, e2[0], 0f);
+    }
+
+    /**
+     * At a constant rate and without EMA, adam_update_lr gives adam_update's bits (the same
+     * arithmetic, the rate read from memory): a run moving to the scheduled path keeps its numbers.
+     */
+    @ParameterizedTest(name = "[{0}] adam_update_lr at a constant rate = adam_update, bit for bit")
+    @MethodSource("jgan.testing.TestDevices#all")
+    void constantRateMatchesScalarPathBitForBit(Target target) {
+        Device dev = target.device();
+        int n = 4099;
+        Adam hp = ADAMS[2];
+        SplittableRandom r = new SplittableRandom(31);
+        float[] p = RandomData.normal(r, n, 1.0);
+        try (Tensor p1 = Tensor.of(dev, Shape.of(n), p); Tensor p2 = Tensor.of(dev, Shape.of(n), p);
+             Tensor g1 = Tensor.zeros(dev, Shape.of(n)); Tensor g2 = Tensor.zeros(dev, Shape.of(n));
+             Tensor m1 = Tensor.zeros(dev, Shape.of(n)); Tensor m2 = Tensor.zeros(dev, Shape.of(n));
+             Tensor v1 = Tensor.zeros(dev, Shape.of(n)); Tensor v2 = Tensor.zeros(dev, Shape.of(n));
+             DeviceBuffer s1 = dev.allocate(4); DeviceBuffer s2 = dev.allocate(4); DeviceBuffer lr = dev.allocate(4)) {
+            dev.fill32(s1, 0, 1, 0);
+            dev.fill32(s2, 0, 1, 0);
+            Optimizer.Schedule constant = Optimizer.Schedule.constant(100);
+            for (int t = 1; t <= 4; t++) {
+                float[] g = RandomData.normal(r, n, 1.0);
+                g1.copyFrom(g);
+                g2.copyFrom(g);
+                Optimizer.adam(p1, g1, m1, v1, s1, hp, true);
+                Optimizer.incrementStep(s1);
+                Optimizer.lrSchedule(s2, lr, hp.lr(), constant);
+                Optimizer.adamScheduled(p2, g2, m2, v2, null, s2, lr, hp, 0f, true);
+                Optimizer.incrementStep(s2);
+            }
+            assertArrayEquals(p1.toArray(), p2.toArray());
+            assertArrayEquals(m1.toArray(), m2.toArray());
+            assertArrayEquals(v1.toArray(), v2.toArray());
+        }
+    }
+
+    @Test
+    void badScheduleOrEmaIsRefusedBeforeLaunch() {
+        Device dev = TestDevices.host();
+        try (Tensor a = Tensor.zeros(dev, Shape.of(10)); Tensor b = Tensor.zeros(dev, Shape.of(10));
+             Tensor c = Tensor.zeros(dev, Shape.of(10)); Tensor d = Tensor.zeros(dev, Shape.of(10));
+             Tensor odd = Tensor.zeros(dev, Shape.of(11)); DeviceBuffer step = dev.allocate(4); DeviceBuffer lr = dev.allocate(4)) {
+            Adam hp = Adam.of(1e-3f);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Optimizer.adamScheduled(a, b, c, d, odd, step, lr, hp, 0.99f, false));
+            assertTrue(e.getMessage().contains("adam_update_lr") && e.getMessage().contains("ema [11]"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Optimizer.adamScheduled(a, b, c, d, a, step, lr, hp, 0.99f, false));
+            assertTrue(e.getMessage().contains("params and ema are the same buffer"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Optimizer.adamScheduled(a, b, c, d, odd.view(0, Shape.of(10)), step, lr,
+                    hp, 1f, false));
+            assertTrue(e.getMessage().contains("ema_decay must be in [0, 1)"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Optimizer.adamScheduled(a, b, c, d, null, step, null, hp, 0f, false));
+            assertTrue(e.getMessage().contains("adam_update_lr: the rate"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> new Optimizer.Schedule(Optimizer.ScheduleKind.LINEAR, 1.5f, 0, 10));
+            assertTrue(e.getMessage().contains("final_fraction must be in [0, 1], got 1.5"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> new Optimizer.Schedule(Optimizer.ScheduleKind.COSINE, 0f, 10, 10));
+            assertTrue(e.getMessage().contains("warmup must be in [0, total) = [0, 10), got 10"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> new Optimizer.Schedule(Optimizer.ScheduleKind.COSINE, 0f, 0, 0));
+            assertTrue(e.getMessage().contains("total updates must be >= 1, got 0"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Optimizer.lrSchedule(step, step, 1e-3f, Optimizer.Schedule.constant(5)));
+            assertTrue(e.getMessage().contains("same buffer"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Optimizer.lrSchedule(step, lr, 0f, Optimizer.Schedule.constant(5)));
+            assertTrue(e.getMessage().contains("lr_schedule: base lr must be > 0"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Optimizer.ScheduleKind.parse("step"));
+            assertTrue(e.getMessage().contains("constant, linear, cosine, got step"), e.getMessage());
         }
     }
 
