@@ -280,10 +280,13 @@ class CommandLineTest extends CliTestBase {
         String readme = Files.readString(repo().resolve("README.md"));
         // the run-folder table: rows "| `RUN/name` | ... |"
         Set<String> documented = new TreeSet<>();
-        Matcher m = Pattern.compile("(?m)^\\| `RUN/([^`]+)`").matcher(readme);
+        Matcher m = Pattern.compile("(?m)^\\| `RUN/([^`]+)` \\| ([^\\n]*)$").matcher(readme);
+        Set<String> withEval = new TreeSet<>();
         while (m.find()) {
-            documented.add(m.group(1));
+            // the files of --eval-every are written only with it: EvalRunTest checks them; here they are only documented
+            (m.group(2).contains("with `--eval-every N`") ? withEval : documented).add(m.group(1));
         }
+        assertEquals(Set.of("eval.csv", "metrics.png"), withEval, "README's rows for --eval-every's files");
         Path run = dir.resolve("files");
         assertEquals(0, jgan(RunSafetyTest.tiny(run, 20).toArray(String[]::new)), err());
         // and an image run on a folder with an unreadable file (its pictures, data-report.txt)
