@@ -117,8 +117,8 @@ fi
 mv "$STAGE/junit/junit-platform-console-standalone-$JUNIT_PLATFORM.jar" "$STAGE/junit/console-standalone.jar"
 
 # 4. The runner (bench/gpu/run.sh in the repo is the one used; this copy makes the tarball whole).
-cp "$HERE/run.sh" "$STAGE/run.sh"
-cp "$HERE/step.sh" "$HERE/torch_step_gpu.py" "$HERE/step_summary.py" "$HERE/conv_layers_torch.py" "$HERE/compare_layers.py" "$STAGE/"
+cp "$HERE/run.sh" "$HERE/bundle_env.sh" "$STAGE/"
+cp "$HERE/step.sh" "$HERE/torch_step_gpu.py" "$HERE/step_summary.py" "$HERE/torch_models.py" "$HERE/conv_layers_torch.py" "$HERE/compare_layers.py" "$STAGE/"
 {
     echo "jgan $PROJECT_VERSION GPU bundle"
     echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n)"

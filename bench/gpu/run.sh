@@ -36,22 +36,9 @@ say() { printf '%s\n' "$*" | tee -a "$REPORT"; }
 die() { say "run.sh: $*"; exit 3; }
 
 # ---- the bundle: this script's own directory when run from an unpacked bundle, else the tarball ----
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/jgan-gpu.XXXXXX")" || die "mktemp failed"
-trap 'rm -rf "$WORK"' EXIT
-if [ -x "$HERE/jre/bin/java" ] && [ -f "$HERE/jgan-tests.jar" ]; then
-    B="$HERE"
-else
-    TARBALL="${JGAN_BUNDLE:-$HERE/bundle/jgan-gpu-bundle.tar.gz}"
-    [ -f "$TARBALL" ] || die "no bundle at $TARBALL: build it with bench/gpu/build-bundle.sh (and carry it: it is git-ignored)"
-    tar -xzf "$TARBALL" -C "$WORK" || die "cannot unpack $TARBALL"
-    B="$WORK/jgan-gpu"
-fi
-JAVA="$B/jre/bin/java"
-mkdir -p "$WORK/tmp"
-JVM_OPTS=(-Djava.io.tmpdir="$WORK/tmp" "-XX:ErrorFile=$OUT/hs_err_pid%p.log")
-# shellcheck disable=SC2206 # word splitting of the user's options is intended
-[ -n "${JGAN_JAVA_OPTS:-}" ] && JVM_OPTS+=($JGAN_JAVA_OPTS)
-CP="$B/jgan.jar:$B/lib/*"
+# shellcheck source=bundle_env.sh
+. "$HERE/bundle_env.sh"
+open_bundle jgan-gpu jgan-tests.jar
 
 # ---- the machine ----
 {

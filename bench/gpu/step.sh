@@ -42,24 +42,9 @@ die() { say "step.sh: $*"; exit 3; }
 left() { echo $((START + BUDGET - $(date +%s))); }
 
 # ---- the bundle ----
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/jgan-step.XXXXXX")" || die "mktemp failed"
-trap 'rm -rf "$WORK"' EXIT
-if [ -n "${JGAN_BUNDLE_DIR:-}" ]; then
-    B="$JGAN_BUNDLE_DIR"
-elif [ -x "$HERE/jre/bin/java" ] && [ -f "$HERE/jgan.jar" ]; then
-    B="$HERE"
-else
-    TARBALL="${JGAN_BUNDLE:-$HERE/bundle/jgan-gpu-bundle.tar.gz}"
-    [ -f "$TARBALL" ] || die "no bundle at $TARBALL: build it with bench/gpu/build-bundle.sh (and carry it: it is git-ignored)"
-    tar -xzf "$TARBALL" -C "$WORK" || die "cannot unpack $TARBALL"
-    B="$WORK/jgan-gpu"
-fi
-JAVA="$B/jre/bin/java"
-mkdir -p "$WORK/tmp"
-JVM_OPTS=(-Djava.io.tmpdir="$WORK/tmp" "-XX:ErrorFile=$OUT/hs_err_pid%p.log")
-# shellcheck disable=SC2206 # word splitting of the user's options is intended
-[ -n "${JGAN_JAVA_OPTS:-}" ] && JVM_OPTS+=($JGAN_JAVA_OPTS)
-CP="$B/jgan.jar:$B/lib/*"
+# shellcheck source=bundle_env.sh
+. "$HERE/bundle_env.sh"
+open_bundle jgan-step jgan.jar "${JGAN_BUNDLE_DIR:-}"
 PY="${JGAN_PYTHON:-$(command -v python3)}" || die "no python3"
 
 say "== jgan vs PyTorch: the DCGAN-64 training step $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n), budget ${BUDGET} s"

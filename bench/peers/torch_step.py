@@ -20,6 +20,8 @@ Init (issue 8, dcgan): conv/linear weights N(0, 0.02), BN weight N(1, 0.02), bia
 Prints two lines: params torch <model> G <n> D <n> (sum of numel() over parameters()), then
 torch <model> <batch> <threads> <ms of each timed step, space-separated>."""
 import math
+import sys
+from pathlib import Path
 import argparse
 import time
 
@@ -27,55 +29,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def dcgan28(latent):
-    g = nn.Sequential(
-        nn.Linear(latent, 128 * 7 * 7, bias=False), nn.BatchNorm1d(128 * 7 * 7), nn.ReLU(True),
-        nn.Unflatten(1, (128, 7, 7)),
-        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),
-        nn.ConvTranspose2d(64, 1, 4, 2, 1, bias=True), nn.Tanh())
-    d = nn.Sequential(
-        nn.Conv2d(1, 64, 4, 2, 1, bias=True), nn.LeakyReLU(0.2, True),
-        nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, True),
-        nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
-    return g, d, (1, 28, 28)
-
-
-def dcgan64(latent, ngf=64, ndf=64, nc=3):
-    g = nn.Sequential(
-        nn.Unflatten(1, (latent, 1, 1)),
-        nn.ConvTranspose2d(latent, ngf * 8, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * 8), nn.ReLU(True),
-        nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
-        nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
-        nn.ConvTranspose2d(ngf * 2, ngf, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf), nn.ReLU(True),
-        nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh())
-    d = nn.Sequential(
-        nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
-        nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2, True),
-        nn.Conv2d(ndf * 2, ndf * 4, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 4), nn.LeakyReLU(0.2, True),
-        nn.Conv2d(ndf * 4, ndf * 8, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 8), nn.LeakyReLU(0.2, True),
-        nn.Conv2d(ndf * 8, 1, 4, 1, 0, bias=False), nn.Flatten())
-    return g, d, (nc, 64, 64)
-
-
-def mlp(latent=16, width=128, depth=3):
-    def stack(i, o):
-        layers = []
-        for _ in range(depth):
-            layers += [nn.Linear(i, width), nn.ReLU(True)]
-            i = width
-        return nn.Sequential(*layers, nn.Linear(i, o))
-    return stack(latent, 2), stack(2, 1), (2,)
-
-
-def init(m):
-    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-        nn.init.normal_(m.weight, 0.0, 0.02)
-        if m.bias is not None:
-            nn.init.zeros_(m.bias)
-    elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-        nn.init.normal_(m.weight, 1.0, 0.02)
-        nn.init.zeros_(m.bias)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "gpu"))
+from torch_models import dcgan28, dcgan64, init, mlp  # noqa: E402 (bench/gpu/torch_models.py)
 
 
 def main():

@@ -433,12 +433,7 @@ final class CpuConv {
             c.parallel.run(splits, z -> {
                 int r0 = z * chunk, r1 = Math.min(m, r0 + chunk);
                 double[] sums = perSplit[z];
-                java.util.Arrays.fill(sums, 0, k, 0);
-                for (int r = r0; r < r1; r++) {
-                    for (int j = 0; j < k; j++) {
-                        sums[j] += dzs[r * k + j];
-                    }
-                }
+                columnSums(dzs, r0, r1, k, sums);
                 for (int j = 0; j < k; j++) {
                     float v = (float) sums[j];
                     if (split) {
@@ -508,12 +503,7 @@ final class CpuConv {
             }
             if (withBias) {
                 double[] sums = perSplit[z];
-                java.util.Arrays.fill(sums, 0, k, 0);
-                for (int r = r0; r < r1; r++) {
-                    for (int j = 0; j < k; j++) {
-                        sums[j] += dzs[r * k + j];
-                    }
-                }
+                columnSums(dzs, r0, r1, k, sums);
                 for (int j = 0; j < k; j++) {
                     ww[wo + splits * k * rsc + z * k + j] = bits((float) sums[j]);
                 }
@@ -537,6 +527,16 @@ final class CpuConv {
                 }
             }
         });
+    }
+
+    /** sums[j] = the sum over rows r0..r1-1 of dzs[r * k + j], j < k, in double (the bias gradient of one split). */
+    private static void columnSums(float[] dzs, int r0, int r1, int k, double[] sums) {
+        java.util.Arrays.fill(sums, 0, k, 0);
+        for (int r = r0; r < r1; r++) {
+            for (int j = 0; j < k; j++) {
+                sums[j] += dzs[r * k + j];
+            }
+        }
     }
 
     // conv2d_channel_sums(dy, y, db, ws, rows, cols, act, slope, accumulate, chunk): a transposed convolution's bias

@@ -12,11 +12,8 @@ import jgan.data.ImageDataset;
  * step * n_critic: the loader is positioned there on the first request (and again should the
  * requests ever jump).
  */
-public final class LoaderBatches implements RealBatches {
+public final class LoaderBatches extends SquareImageBatches {
     private final BatchLoader loader;
-    private final int batch;
-    private final int size;
-    private final int channels;
     private final float[] scratch;
     private final long images;
 
@@ -24,13 +21,11 @@ public final class LoaderBatches implements RealBatches {
      * @throws IllegalArgumentException when the images are not square, or the batch is larger than the data set
      */
     public LoaderBatches(ImageDataset data, int batch, long seed) {
+        super(batch, data.height(), data.channels());
         if (data.height() != data.width()) {
             throw new IllegalArgumentException("images of " + data.name() + " are " + data.height() + "x" + data.width() + ", not square");
         }
         this.loader = new BatchLoader(data, batch, seed);
-        this.batch = batch;
-        this.size = data.height();
-        this.channels = data.channels();
         this.scratch = new float[loader.floatsPerBatch()];
         this.images = data.count();
     }
@@ -40,21 +35,6 @@ public final class LoaderBatches implements RealBatches {
         return images;
     }
 
-    @Override
-    public int batch() {
-        return batch;
-    }
-
-    @Override
-    public int imageSize() {
-        return size;
-    }
-
-    @Override
-    public int channels() {
-        return channels;
-    }
-
     /** Images per epoch actually used (the last partial batch of an epoch is dropped). */
     public long batchesPerEpoch() {
         return loader.batchesPerEpoch();
@@ -62,9 +42,7 @@ public final class LoaderBatches implements RealBatches {
 
     @Override
     public void fill(long index, FloatBuffer dst) {
-        if (index < 0) {
-            throw new IllegalArgumentException("batch index must be >= 0, got " + index);
-        }
+        checkIndex(index);
         if (loader.position() != index) {
             loader.seek(index);
         }

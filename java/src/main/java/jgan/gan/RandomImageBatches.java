@@ -9,46 +9,25 @@ import java.util.SplittableRandom;
  * drawn from {@code seed} and the index alone. For {@code jgan bench} on image models (it measures
  * the step, not the data) and for tests; real runs read jgan.data.
  */
-public final class RandomImageBatches implements RealBatches {
-    private final int batch;
-    private final int size;
-    private final int channels;
+public final class RandomImageBatches extends SquareImageBatches {
     private final long seed;
 
     /**
      * @throws IllegalArgumentException when a size is below 1 or channels is not 1 or 3
      */
     public RandomImageBatches(int batch, int imageSize, int channels, long seed) {
+        super(batch, imageSize, channels);
         if (batch < 1 || imageSize < 1 || (channels != 1 && channels != 3)) {
             throw new IllegalArgumentException("random image batches need batch >= 1, image size >= 1 and 1 or 3 channels, got " + batch
                     + ", " + imageSize + " and " + channels);
         }
-        this.batch = batch;
-        this.size = imageSize;
-        this.channels = channels;
         this.seed = seed;
     }
 
     @Override
-    public int batch() {
-        return batch;
-    }
-
-    @Override
-    public int imageSize() {
-        return size;
-    }
-
-    @Override
-    public int channels() {
-        return channels;
-    }
-
-    @Override
     public void fill(long index, FloatBuffer dst) {
-        if (index < 0) {
-            throw new IllegalArgumentException("batch index must be >= 0, got " + index);
-        }
+        checkIndex(index);
+        int batch = batch(), size = imageSize(), channels = channels();
         SplittableRandom rng = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index);
         for (int i = 0; i < batch; i++) {
             double fx = rng.nextDouble(-0.5, 0.5), fy = rng.nextDouble(-0.5, 0.5), gx = rng.nextDouble(-0.3, 0.3),

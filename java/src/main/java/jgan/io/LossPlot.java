@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -60,11 +61,7 @@ public final class LossPlot {
     public static byte[] png(Path logCsv) {
         double[][] cols = read(logCsv);
         double[][] d = bucket(cols, MAX_POINTS);
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
-        BufferedImage img;
-        try {
+        return stacked("loss", logCsv, () -> {
             XYChart losses = chart("Losses", "loss");
             add(losses, "loss_D", d[0], d[1], new Color(0x1f77b4));
             add(losses, "loss_G", d[0], d[2], new Color(0xe8590c));
@@ -74,13 +71,33 @@ public final class LossPlot {
             if (within01(d[3]) && within01(d[4])) { // probabilities (the cross-entropy losses): the whole [0, 1] range
                 outputs.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
             }
-            img = new BufferedImage(WIDTH, 2 * PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
+            return new XYChart[] {losses, outputs};
+        });
+    }
+
+    /**
+     * The PNG of the panels {@code panels} builds, {@link #WIDTH} wide, one {@link #PANEL_HEIGHT}
+     * above the other in their order (headless AWT unless java.awt.headless is set).
+     *
+     * @param what the plot's name in the error ("loss", "metrics")
+     * @param source the CSV drawn, named in the error
+     * @throws IllegalStateException when no font or java.desktop is available to draw with
+     */
+    static byte[] stacked(String what, Path source, Supplier<XYChart[]> panels) {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+        BufferedImage img;
+        try {
+            XYChart[] p = panels.get();
+            img = new BufferedImage(WIDTH, p.length * PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
             Graphics2D g = img.createGraphics();
-            g.drawImage(BitmapEncoder.getBufferedImage(losses), 0, 0, null);
-            g.drawImage(BitmapEncoder.getBufferedImage(outputs), 0, PANEL_HEIGHT, null);
+            for (int i = 0; i < p.length; i++) {
+                g.drawImage(BitmapEncoder.getBufferedImage(p[i]), 0, i * PANEL_HEIGHT, null);
+            }
             g.dispose();
         } catch (Error | RuntimeException e) { // fontconfig without a font, or no java.desktop: say what is missing
-            throw new IllegalStateException("cannot draw the loss plot of " + logCsv + " (" + e + "): it needs the java.desktop module"
+            throw new IllegalStateException("cannot draw the " + what + " plot of " + source + " (" + e + "): it needs the java.desktop module"
                     + " and a font (Debian: apt-get install fonts-dejavu-core)", e);
         }
         return ImageGrid.png(img);
@@ -188,9 +205,14 @@ public final class LossPlot {
         if (rows.isEmpty()) {
             throw new IllegalArgumentException("cannot plot the losses: " + logCsv + " has no rows yet (only its header)");
         }
-        double[][] cols = new double[COLUMNS.size()][rows.size()];
+        return transpose(rows, COLUMNS.size());
+    }
+
+    /** Rows of {@code width} values as columns, [column][row]. */
+    static double[][] transpose(List<double[]> rows, int width) {
+        double[][] cols = new double[width][rows.size()];
         for (int i = 0; i < rows.size(); i++) {
-            for (int k = 0; k < COLUMNS.size(); k++) {
+            for (int k = 0; k < width; k++) {
                 cols[k][i] = rows.get(i)[k];
             }
         }

@@ -1,8 +1,6 @@
 package jgan.io;
 
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 
 /**
@@ -38,11 +35,7 @@ public final class MetricsPlot {
      */
     public static byte[] png(Path evalCsv) {
         double[][] d = read(evalCsv);
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
-        BufferedImage img;
-        try {
+        return LossPlot.stacked("metrics", evalCsv, () -> {
             XYChart fd = LossPlot.chart("Frechet distance to real images (classifier features)", "FD");
             LossPlot.add(fd, "FD, generated", d[0], d[1], new Color(0x1f77b4));
             LossPlot.add(fd, "FD floor, real images", d[0], d[2], new Color(0x868e96));
@@ -59,18 +52,8 @@ public final class MetricsPlot {
             Arrays.fill(uniform, Math.log(10));
             LossPlot.add(ent, "ln 10 (uniform)", d[0], uniform, new Color(0x868e96));
             ent.getStyler().setYAxisMin(0.0);
-            int h = LossPlot.PANEL_HEIGHT;
-            img = new BufferedImage(LossPlot.WIDTH, 3 * h, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = img.createGraphics();
-            g.drawImage(BitmapEncoder.getBufferedImage(fd), 0, 0, null);
-            g.drawImage(BitmapEncoder.getBufferedImage(pr), 0, h, null);
-            g.drawImage(BitmapEncoder.getBufferedImage(ent), 0, 2 * h, null);
-            g.dispose();
-        } catch (Error | RuntimeException e) {
-            throw new IllegalStateException("cannot draw the metrics plot of " + evalCsv + " (" + e + "): it needs the java.desktop module"
-                    + " and a font (Debian: apt-get install fonts-dejavu-core)", e);
-        }
-        return ImageGrid.png(img);
+            return new XYChart[] {fd, pr, ent};
+        });
     }
 
     /** The columns of {@link #COLUMNS}, [column][row]. */
@@ -115,12 +98,6 @@ public final class MetricsPlot {
         if (rows.isEmpty()) {
             throw new IllegalArgumentException("cannot plot the metrics: " + evalCsv + " has no rows yet (only its header)");
         }
-        double[][] cols = new double[COLUMNS.size()][rows.size()];
-        for (int i = 0; i < rows.size(); i++) {
-            for (int k = 0; k < COLUMNS.size(); k++) {
-                cols[k][i] = rows.get(i)[k];
-            }
-        }
-        return cols;
+        return LossPlot.transpose(rows, COLUMNS.size());
     }
 }
