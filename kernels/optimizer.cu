@@ -101,11 +101,10 @@ __device__ __forceinline__ float sgd_one(float p, float g, float* buf, float lr,
     return clip_to(p - lr * s, clip);
 }
 
-}  // namespace optimizer_detail
 
-JGAN_KERNEL void adam_update(float* params, float* grads, float* m, float* v, const int* step, int n, float lr, float beta1, float beta2, float eps, float weight_decay, float clip, int zero_grads) {
-    using namespace optimizer_detail;
-    const float t = (float)(*step + 1);
+// The constants of one Adam update at step t (1-based) from the hyper-parameters; lr may come from
+// the host (adam_update) or from device memory (adam_update_lr, a schedule inside a replayed graph).
+__device__ __forceinline__ AdamConst adam_const(float lr, float beta1, float beta2, float eps, float weight_decay, float clip, float t) {
     AdamConst k;
     k.lr = lr;
     k.b1 = beta1;
@@ -117,78 +116,15 @@ JGAN_KERNEL void adam_update(float* params, float* grads, float* m, float* v, co
     k.clip = clip;
     k.inv_bc1 = 1.f / one_minus_pow(beta1, t);
     k.inv_bc2 = 1.f / one_minus_pow(beta2, t);
-
-    const int stride = gridDim.x * blockDim.x;
-    const int start = blockIdx.x * blockDim.x + threadIdx.x;
-    int done = 0;
-    if (aligned16(params) && aligned16(grads) && aligned16(m) && aligned16(v)) {
-        const int n4 = n / 4;
-        float4* p4 = reinterpret_cast<float4*>(params);
-        float4* g4 = reinterpret_cast<float4*>(grads);
-        float4* m4 = reinterpret_cast<float4*>(m);
-        float4* v4 = reinterpret_cast<float4*>(v);
-        for (int i = start; i < n4; i += stride) {
-            float4 p = p4[i], mm = m4[i], vv = v4[i];
-            const float4 g = g4[i];
-            adam_one(p.x, g.x, mm.x, vv.x, k);
-            adam_one(p.y, g.y, mm.y, vv.y, k);
-            adam_one(p.z, g.z, mm.z, vv.z, k);
-            adam_one(p.w, g.w, mm.w, vv.w, k);
-            p4[i] = p;
-            m4[i] = mm;
-            v4[i] = vv;
-            if (zero_grads) g4[i] = make_float4(0.f, 0.f, 0.f, 0.f);
-        }
-        done = n4 * 4;
-    }
-    for (int i = done + start; i < n; i += stride) {
-        float p = params[i], mm = m[i], vv = v[i];
-        const float g = grads[i];
-        adam_one(p, g, mm, vv, k);
-        params[i] = p;
-        m[i] = mm;
-        v[i] = vv;
-        if (zero_grads) grads[i] = 0.f;
-    }
+    return k;
 }
 
-JGAN_KERNEL void lr_schedule(const int* step, float* lr, int kind, float base_lr, float final_frac, int warmup, int total) {
-    using namespace optimizer_detail;
-    if (blockIdx.x != 0 || threadIdx.x != 0) return;
-    const int k = *step;
-    const double base = base_lr;
-    double rate;
-    if (k < warmup) {
-        rate = base * (double)(k + 1) / (double)warmup;
-    } else {
-        const double span = (double)(total - warmup);
-        const double done = (double)(k - warmup);
-        const double p = done < span ? done / span : 1.0;
-        const double f = final_frac;
-        rate = base * (f + (1.0 - f) * schedule_decay(kind, p));
-    }
-    *lr = (float)rate;
-}
-
-JGAN_KERNEL void adam_update_lr(float* params, float* grads, float* m, float* v, float* ema, const int* step, const float* lr, int n, float beta1, float beta2, float eps, float weight_decay, float clip, int zero_grads, float ema_decay) {
-    using namespace optimizer_detail;
-    const float t = (float)(*step + 1);
-    AdamConst k;
-    k.lr = *lr;
-    k.b1 = beta1;
-    k.b2 = beta2;
-    k.c1 = 1.f - beta1;
-    k.c2 = 1.f - beta2;
-    k.eps = eps;
-    k.wd = weight_decay;
-    k.clip = clip;
-    k.inv_bc1 = 1.f / one_minus_pow(beta1, t);
-    k.inv_bc2 = 1.f / one_minus_pow(beta2, t);
+// One grid-stride sweep of Adam over n elements: float4 where every array is 16-byte aligned, then
+// the scalar tail; with ema != nullptr the average of the updated parameters follows in the same
+// pass (ema += c * (p - ema)). Both Adam kernels are this sweep, so they give the same bits.
+__device__ __forceinline__ void adam_sweep(float* params, float* grads, float* m, float* v, float* ema, int n, const AdamConst& k,
+                                           int zero_grads, float ema_c) {
     const bool use_ema = ema != nullptr;
-    // 1 - d with d = min(decay, (1 + t) / (10 + t)): 1 - (1 + t) / (10 + t) = 9 / (10 + t).
-    const float warm = (1.f + t) / (10.f + t);
-    const float ema_c = 1.f - (ema_decay < warm ? ema_decay : warm);
-
     const int stride = gridDim.x * blockDim.x;
     const int start = blockIdx.x * blockDim.x + threadIdx.x;
     int done = 0;
@@ -235,6 +171,41 @@ JGAN_KERNEL void adam_update_lr(float* params, float* grads, float* m, float* v,
         }
         if (zero_grads) grads[i] = 0.f;
     }
+}
+
+}  // namespace optimizer_detail
+
+JGAN_KERNEL void adam_update(float* params, float* grads, float* m, float* v, const int* step, int n, float lr, float beta1, float beta2, float eps, float weight_decay, float clip, int zero_grads) {
+    using namespace optimizer_detail;
+    const float t = (float)(*step + 1);
+    adam_sweep(params, grads, m, v, nullptr, n, adam_const(lr, beta1, beta2, eps, weight_decay, clip, t), zero_grads, 0.f);
+}
+
+JGAN_KERNEL void lr_schedule(const int* step, float* lr, int kind, float base_lr, float final_frac, int warmup, int total) {
+    using namespace optimizer_detail;
+    if (blockIdx.x != 0 || threadIdx.x != 0) return;
+    const int k = *step;
+    const double base = base_lr;
+    double rate;
+    if (k < warmup) {
+        rate = base * (double)(k + 1) / (double)warmup;
+    } else {
+        const double span = (double)(total - warmup);
+        const double done = (double)(k - warmup);
+        const double p = done < span ? done / span : 1.0;
+        const double f = final_frac;
+        rate = base * (f + (1.0 - f) * schedule_decay(kind, p));
+    }
+    *lr = (float)rate;
+}
+
+JGAN_KERNEL void adam_update_lr(float* params, float* grads, float* m, float* v, float* ema, const int* step, const float* lr, int n, float beta1, float beta2, float eps, float weight_decay, float clip, int zero_grads, float ema_decay) {
+    using namespace optimizer_detail;
+    const float t = (float)(*step + 1);
+    // 1 - d with d = min(decay, (1 + t) / (10 + t)): 1 - (1 + t) / (10 + t) = 9 / (10 + t).
+    const float warm = (1.f + t) / (10.f + t);
+    const float ema_c = 1.f - (ema_decay < warm ? ema_decay : warm);
+    adam_sweep(params, grads, m, v, ema, n, adam_const(*lr, beta1, beta2, eps, weight_decay, clip, t), zero_grads, ema_c);
 }
 
 JGAN_KERNEL void sgd_update(float* params, float* grads, float* momentum_buf, int n, float lr, float momentum, float weight_decay, float clip, int zero_grads) {
