@@ -236,7 +236,10 @@ final class EvalRun {
             return s % every == 0 || last;
         }
 
-        /** Evaluates G at step {@code s}; returns the summary line. */
+        /**
+         * Evaluates G at step {@code s} (the caller puts G's EMA in {@code g}'s parameters when the
+         * run has one, as TrainedRun#network does for eval --run); returns the summary line.
+         */
         String evaluate(Sequential g, TrainConfig c, Path run, long s, boolean last, String context) {
             long t0 = System.nanoTime();
             ImageEvaluation.Result r = ImageEvaluation.evaluate(classifier, images(g, c, count), count, real.reference());

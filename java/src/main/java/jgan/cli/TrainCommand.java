@@ -709,8 +709,9 @@ final class TrainCommand implements Callable<Integer> {
                     long e0 = System.nanoTime();
                     progress.done();
                     try {
-                        out.println(eval.evaluate(step.generator(), c, run, s, last, "training goes on; the checkpoint of step " + kept
-                                + " is kept"));
+                        // G's EMA when the run has one (--ema), as the sample grids and jgan eval --run score it
+                        String context = "training goes on; the checkpoint of step " + kept + " is kept";
+                        out.println(step.generatorOptimizer().withAverage(() -> eval.evaluate(step.generator(), c, run, s, last, context)));
                     } catch (RuntimeException e) { // e.g. G's images not finite, or a full disk: the run itself goes on
                         Main.err().println("jgan train: warning: the evaluation at step " + s + " failed, training goes on: "
                                 + e.getMessage());

@@ -89,6 +89,35 @@ class EvalRunTest extends CliTestBase {
         }
     }
 
+    /**
+     * With --ema, training's evaluations score G's EMA, as eval --run, the sample grids, export and
+     * Generator do (TrainedRun#network reads section g.ema): the last evaluation equals eval --run's
+     * on the same checkpoint, and differs from what the raw G (the checkpoint's g.params) scores.
+     */
+    @Test
+    void emaRunIsScoredOnTheAverageOfG() throws IOException {
+        Path data = ImageTrainTest.fakeFashionMnist(dir);
+        Path run = dir.resolve("ema");
+        assertEquals(0, jgan(fmnistRun(data, run, "--ema", "0.5", "--eval-every", "4", "--eval-images", "16")), err());
+        Map<String, Object> atEnd = metrics(run);
+        Checkpoint c = Checkpoint.read(run.resolve("checkpoint.bin"));
+        assertTrue(!java.util.Arrays.equals(c.section("g.ema"), c.section("g.params")), "the EMA equals G: the test cannot tell them apart");
+        assertEquals(0, jgan("eval", "--run", run.toString(), "--n", "16", "--device", "cpu", "--data-dir", data.toString()), err());
+        Map<String, Object> later = metrics(run);
+        for (String k : List.of("fd", "fd_floor", "precision", "recall", "class_counts", "class_entropy")) {
+            assertEquals(later.get(k), atEnd.get(k), k + ": training's evaluation did not score G's EMA (what eval --run scores)");
+        }
+        // the raw G scores otherwise: the same run's checkpoint with g.params in place of g.ema
+        Path raw = dir.resolve("raw");
+        Files.createDirectories(raw);
+        Files.copy(run.resolve("config.json"), raw.resolve("config.json"));
+        Map<String, float[]> sections = new java.util.LinkedHashMap<>(c.sections());
+        sections.put("g.ema", c.section("g.params"));
+        new Checkpoint(c.header(), sections).write(raw.resolve("checkpoint.bin"));
+        assertEquals(0, jgan("eval", "--run", raw.toString(), "--n", "16", "--device", "cpu", "--data-dir", data.toString()), err());
+        assertTrue(!metrics(raw).get("fd").equals(atEnd.get("fd")), "G and its EMA score the same FD: the test cannot tell them apart");
+    }
+
     @Test
     void folderRunIsScoredAgainstItsOwnImagesAndResumesItsEvalRows() throws IOException {
         Path data = ImageTrainTest.imageFolder(dir);
