@@ -272,7 +272,7 @@ final class NetworkOptions {
         if (depth != null && (given("--depth-g") || given("--depth-d"))) {
             throw new IllegalArgumentException("--depth sets both --depth-g and --depth-d: give --depth, or --depth-g and --depth-d");
         }
-        Map<String, Object> m = d.toMap();
+        Map<String, Object> m = d.settings();
         if (images) {
             m.put("data_dir", dir);
             m.put("model", chosenModel);

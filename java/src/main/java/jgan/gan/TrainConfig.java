@@ -262,7 +262,7 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
      * Other losses: {@link #defaults(String)}.
      */
     public static TrainConfig defaults(String data, LossKind loss) {
-        Map<String, Object> m = defaults(data).toMap();
+        Map<String, Object> m = defaults(data).settings();
         m.put("loss", loss.cliName());
         if (loss == LossKind.WASSERSTEIN) {
             m.put("beta1", 0f);
@@ -297,7 +297,7 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
      * 512 (leaky ReLU 0.2), D 2 stride-2 k5 convolutions of 32 and 64 channels.
      */
     public static TrainConfig mlpConvDefaults(TrainConfig d) {
-        Map<String, Object> m = d.toMap();
+        Map<String, Object> m = d.settings();
         m.put("model", "mlp-conv");
         m.put("g_width", 512);
         m.put("d_width", 32);
@@ -363,9 +363,53 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
     /**
      * As an ordered map of JSON-ready values (the config.json fields): a mixture run as format
      * version 1 (exactly the first jgan's fields), an image run as version 2 (those, then model,
-     * image_size, channels, g_width, d_width, data_dir, sample_bn, background).
+     * image_size, channels, g_width, d_width, data_dir, sample_bn, background), without the fields
+     * its model and loss do not use ({@link #unusedFields}) while they hold the value reading fills
+     * in ({@link #UNUSED_DEFAULTS}), so that a dcgan run's config does not list the mlp's width,
+     * depths, activation and slope, nor clip unless the loss is wasserstein.
      */
     public Map<String, Object> toMap() {
+        Map<String, Object> m = settings();
+        for (String f : unusedFields()) {
+            if (m.get(f).equals(UNUSED_DEFAULTS.get(f))) {
+                m.remove(f);
+            }
+        }
+        return m;
+    }
+
+    /**
+     * The values an image config's unused fields take when config.json leaves them out: those of
+     * {@link #imageDefaults} (what every image run has had in them; the options that set them are
+     * refused for the models that do not use them).
+     */
+    public static final Map<String, Object> UNUSED_DEFAULTS = Map.of("width", 512, "depth_g", 2, "depth_d", 2, "activation",
+            "leakyrelu", "slope", 0.2f, "clip", 0f);
+
+    /**
+     * The fields this run's networks and loss do not use: none for a mixture (model mlp uses them
+     * all; its config stays version 1 byte for byte); dcgan: width, depth_g, depth_d, activation,
+     * slope (its sizes are g_width and d_width, its slope DCGAN's 0.2); mlp-conv: width and
+     * activation (leaky ReLU with slope); and clip unless the loss is wasserstein.
+     */
+    public java.util.List<String> unusedFields() {
+        return images() ? unusedFields(model, loss == LossKind.WASSERSTEIN) : java.util.List.of();
+    }
+
+    private static java.util.List<String> unusedFields(String imageModel, boolean wasserstein) {
+        java.util.List<String> f = new java.util.ArrayList<>(imageModel.equals("dcgan")
+                ? java.util.List.of("width", "depth_g", "depth_d", "activation", "slope") : java.util.List.of("width", "activation"));
+        if (!wasserstein) {
+            f.add("clip");
+        }
+        return f;
+    }
+
+    /**
+     * Every field, those {@link #toMap} leaves out included, as an ordered map of JSON-ready
+     * values (what {@link #with} and the command line's options edit).
+     */
+    public Map<String, Object> settings() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format_version", images() ? FORMAT_VERSION : FORMAT_VERSION_MIXTURE);
         m.put("data", data);
@@ -420,12 +464,26 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
      * From the map of {@link #toMap} (values as parsed from JSON); refuses missing or extra fields.
      * Version 1 (written before the image models, and by mixture runs) reads as an mlp run.
      */
-    public static TrainConfig fromMap(Map<String, Object> m) {
-        Object version = m.get("format_version");
+    public static TrainConfig fromMap(Map<String, Object> given) {
+        Object version = given.get("format_version");
         boolean v1 = version instanceof Number n1 && n1.doubleValue() == FORMAT_VERSION_MIXTURE;
         if (!v1 && !(version instanceof Number n && n.doubleValue() == FORMAT_VERSION)) {
             throw new IllegalArgumentException("format_version is " + (version == null ? "missing" : shown(version)) + ", not "
                     + FORMAT_VERSION_MIXTURE + " or " + FORMAT_VERSION + " (not a jgan config, or one of another version)");
+        }
+        Map<String, Object> m = given;
+        if (!v1 && given.get("model") instanceof String model && !model.equals("mlp")) {
+            // an image config leaves out the fields its model and loss do not use (older ones list them: read as written)
+            m = new LinkedHashMap<>(given);
+            boolean wasserstein;
+            try {
+                wasserstein = given.get("loss") instanceof String l && LossKind.named(l) == LossKind.WASSERSTEIN;
+            } catch (IllegalArgumentException e) {
+                wasserstein = false; // refused below, naming the loss
+            }
+            for (String f : unusedFields(model, wasserstein)) {
+                m.putIfAbsent(f, UNUSED_DEFAULTS.get(f));
+            }
         }
         TrainConfig c = new TrainConfig(str(m, "data"), LossKind.named(str(m, "loss")), integer(m, "steps"),
                 integer(m, "batch"), real(m, "lr_g"), real(m, "lr_d"),
@@ -442,7 +500,7 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
                 m.containsKey("lr_final") ? real(m, "lr_final") : 0f, m.containsKey("lr_warmup") ? integer(m, "lr_warmup") : 0,
                 m.containsKey("ema") ? real(m, "ema") : 0f);
         java.util.Set<String> extra = new java.util.LinkedHashSet<>(m.keySet());
-        extra.removeAll(c.toMap().keySet());
+        extra.removeAll(c.settings().keySet());
         extra.removeAll(MODE_FIELDS); // read above (a field at its "off" value is not written back)
         if (!v1) {
             extra.removeAll(IMAGE_FIELDS); // a version-2 mixture config: its image fields were checked neutral
@@ -544,7 +602,7 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
 
     /** A copy with a field replaced, by its config.json name and a string value (command-line options). */
     public TrainConfig with(String key, String value) {
-        Map<String, Object> m = toMap();
+        Map<String, Object> m = settings();
         if (!m.containsKey(key) && MODE_FIELDS.contains(key)) {
             m.put(key, switch (key) {
                 case "pack" -> pack;

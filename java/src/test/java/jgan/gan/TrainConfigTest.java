@@ -99,4 +99,43 @@ class TrainConfigTest {
         m.put("data", "ring8");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromMap(m)).getMessage().contains("model mlp"));
     }
+
+    /** An image run's config.json lists only the fields its model and loss use; mixture configs keep them all (version 1). */
+    @Test
+    void imageConfigsLeaveOutTheFieldsTheirModelDoesNotUse() {
+        java.util.List<String> mlp = java.util.List.of("width", "depth_g", "depth_d", "activation", "slope", "clip");
+        TrainConfig dcgan = TrainConfig.defaults("fashion-mnist");
+        Map<String, Object> m = dcgan.toMap();
+        for (String f : mlp) {
+            assertFalse(m.containsKey(f), f + " is written for a dcgan run: " + m);
+        }
+        assertTrue(m.keySet().containsAll(java.util.List.of("latent", "g_width", "d_width", "label_smoothing", "tf32", "init")), m.toString());
+        assertEquals(dcgan, TrainConfig.fromMap(Json.parseObject(Json.write(m))));
+
+        TrainConfig conv = TrainConfig.mlpConvDefaults(dcgan).with("depth_g", "3").with("slope", "0.1");
+        Map<String, Object> mc = conv.toMap();
+        assertEquals(java.util.List.of(false, true, true, false, true, false), mlp.stream().map(mc::containsKey).toList(), mc.toString());
+        assertEquals(conv, TrainConfig.fromMap(Json.parseObject(Json.write(mc))));
+        mc.remove("depth_g"); // a field mlp-conv uses is still required
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromMap(mc)).getMessage().contains("'depth_g'"));
+
+        TrainConfig wgan = TrainConfig.defaults("fashion-mnist", LossKind.WASSERSTEIN);
+        assertEquals(0.01, ((Number) wgan.toMap().get("clip")).doubleValue(), 1e-9); // clip applies to the wasserstein critic
+        assertEquals(wgan, TrainConfig.fromMap(Json.parseObject(Json.write(wgan.toMap()))));
+
+        // an image config written before, with every field, reads as the same run and writes without them
+        Map<String, Object> old = Json.parseObject(Json.write(dcgan.settings()));
+        assertTrue(old.keySet().containsAll(mlp), old.toString());
+        assertEquals(dcgan, TrainConfig.fromMap(old));
+        assertEquals(Json.write(m), Json.write(TrainConfig.fromMap(old).toMap()));
+        // a value other than the default one reading fills in is kept (never lost to the round trip)
+        TrainConfig wide = dcgan.with("width", "64");
+        assertEquals(64, wide.toMap().get("width"));
+        assertEquals(wide, TrainConfig.fromMap(Json.parseObject(Json.write(wide.toMap()))));
+
+        // a mixture uses every field: its config is exactly the first jgan's (LegacyFilesTest: byte for byte)
+        TrainConfig ring = TrainConfig.defaults("ring8");
+        assertEquals(ring.settings(), ring.toMap());
+        assertTrue(ring.toMap().keySet().containsAll(mlp));
+    }
 }
