@@ -179,6 +179,9 @@ class ImageTrainTest extends CliTestBase {
                 "--image-size", "16", "--channels", "3", "--g-width", "2", "--d-width", "2", "--latent", "4", "--batch", "4", "--steps", "1"),
                 err());
         assertTrue(out().contains("fashion-mnist (60,000 images 16x16x3)"), out());
+        // the resize (a minute at 64x64x3 on a loaded machine) is said before it starts, and its time after (tester1 #18)
+        assertTrue(java.util.regex.Pattern.compile("jgan train: resizing 60,000 images from 28x28x1 to 16x16x3 \\.\\.\\. done in \\d+\\.\\d s\n")
+                .matcher(err()).find(), err());
         assertPng(small.resolve("grid.png"));
     }
 

@@ -165,4 +165,19 @@ class NewUserFindingsTest extends CliTestBase {
         plain.tick(150);
         assertEquals(1, b.toString(java.nio.charset.StandardCharsets.UTF_8).lines().count(), b.toString());
     }
+
+    // --- finding 18: below 1 step/s the progress shows the seconds a step takes, not "0 steps/s"
+
+    @Test
+    void slowRunsShowSecondsPerStep() {
+        assertEquals("4.0 s/step", Progress.rate(0.25));
+        assertEquals("1.0 s/step", Progress.rate(0.99));
+        assertEquals("1 steps/s", Progress.rate(1));
+        assertEquals("12 steps/s", Progress.rate(12.3));
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        Progress plain = new Progress(new java.io.PrintStream(b, true, java.nio.charset.StandardCharsets.UTF_8), 0, 10, false);
+        plain.line(1, 0.3, "loss_D 0.6931");
+        String line = b.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(line.contains("step 1/10  3.3 s/step  elapsed ") && !line.contains("steps/s"), line);
+    }
 }
