@@ -58,7 +58,8 @@ import picocli.CommandLine.Spec;
             "2:bad options or input: a run folder jgan will not use, data that is the wrong thing (no image or none readable, --data-dir"
                 + " without Fashion-MNIST's files, a foreign or truncated idx file)",
             "129/130/143:stopped by SIGHUP/Ctrl-C/SIGTERM after a checkpoint (a second signal stops at once and says which checkpoint is"
-                + " kept; the same signal again within 1 s counts as the first)"})
+                + " kept; the same signal again within 1 s counts as the first), or during start-up, at once, leaving no half-made"
+                + " run folder"})
 final class TrainCommand implements Callable<Integer> {
     static final int EVAL_SAMPLES = 2500;
 
@@ -114,6 +115,26 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (handleSignals) { // from now on a signal is answered: during start-up it stops at once and removes a half-made run
+            synchronized (WRITING) {
+                startRun = null;
+                startCreated = false;
+                startWrote = false;
+                startResumeStep = -1;
+                phase = Phase.STARTING;
+            }
+            installSignalHandlers();
+        }
+        try {
+            return start();
+        } finally {
+            synchronized (WRITING) {
+                phase = Phase.DONE;
+            }
+        }
+    }
+
+    private Integer start() throws IOException {
         PrintStream out = Main.out(), err = Main.err();
         if (resume != null && this.out != null && !Path.of(resume).equals(Path.of(this.out))) {
             throw new IllegalArgumentException("--resume RUN continues in RUN itself; drop --out");
@@ -152,21 +173,29 @@ final class TrainCommand implements Callable<Integer> {
                 if (init != null) {
                     step.generatorOptimizer().resetAverage(); // G's EMA (with --ema) starts at the loaded weights
                 }
-                boolean created = !Files.exists(run);
-                try {
-                    Files.createDirectories(run);
-                } catch (IOException e) {
-                    throw FileError.of("create the run folder", run, e, "");
+                boolean created;
+                synchronized (WRITING) { // a signal during start-up removes what this command wrote, between writes only
+                    created = !Files.exists(run);
+                    startRun = run;
+                    startCreated = created;
+                    try {
+                        Files.createDirectories(run);
+                    } catch (IOException e) {
+                        throw FileError.of("create the run folder", run, e, "");
+                    }
                 }
                 boolean started = false;
-                try (RunFolder.Lock lock = RunFolder.lock(run)) {
-                    if (force) {
-                        RunFolder.deleteOwnFiles(run);
+                try (RunFolder.Lock lock = lockWhileStarting(run)) {
+                    synchronized (WRITING) {
+                        startWrote = true;
+                        if (force) {
+                            RunFolder.deleteOwnFiles(run);
+                        }
+                        RunFolder.removeLeftovers(run);
+                        AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
+                        started = true;
+                        writeReport(run, prepared);
                     }
-                    RunFolder.removeLeftovers(run);
-                    AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
-                    started = true;
-                    writeReport(run, prepared);
                     header(out, config, step, device, prepared.data());
                     if (init != null) {
                         out.println(init);
@@ -382,9 +411,13 @@ final class TrainCommand implements Callable<Integer> {
                                 + " but on other batches than an uninterrupted run would have seen%n", before, prepared.data(),
                                 step.realBatches().images());
                     }
-                    RunFolder.removeLeftovers(run);
-                    AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
-                    writeReport(run, prepared);
+                    synchronized (WRITING) { // a signal from now on says the run is as it was (these writes change nothing it needs)
+                        startRun = run;
+                        startResumeStep = start;
+                        RunFolder.removeLeftovers(run);
+                        AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
+                        writeReport(run, prepared);
+                    }
                     if (recovered) {
                         err.println("jgan train: warning: " + run.resolve("config.json") + " was missing; written again from the config"
                                 + " stored in " + ckFile);
@@ -522,6 +555,15 @@ final class TrainCommand implements Callable<Integer> {
      */
     private static void signalled(sun.misc.Signal sig) {
         PrintStream err = System.err;
+        if (phase == Phase.STARTING) {
+            synchronized (WRITING) { // a start-up write in flight finishes first
+                if (phase == Phase.STARTING) {
+                    err.println(stopDuringStartUp(sig.getName(), startRun, startCreated, startWrote, startResumeStep));
+                    err.flush();
+                    Runtime.getRuntime().halt(128 + sig.getNumber());
+                }
+            }
+        }
         if (phase == Phase.DONE) {
             return; // training is over and the command is ending with its own status: nothing is lost, nothing to say
         }
@@ -554,6 +596,61 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** Start-up's state for a signal: the run folder (null until known), whether this command created it or wrote in it. */
+    private static volatile Path startRun;
+    private static volatile boolean startCreated;
+    private static volatile boolean startWrote;
+    /** A resume's checkpoint step once its files are being taken up, else -1. */
+    private static volatile long startResumeStep = -1;
+
+    private static RunFolder.Lock lockWhileStarting(Path run) {
+        synchronized (WRITING) {
+            return RunFolder.lock(run);
+        }
+    }
+
+    /**
+     * A signal during start-up (options, data, networks, the run's first files: before the first
+     * step, so before any checkpoint): there is nothing to keep, so it stops at once. A new run's
+     * half-made folder goes (jgan's files in it, then the folder when this command created it and
+     * it is empty), so that a later --out is not refused; a resume leaves the run as it was. Called
+     * with WRITING held (no write in flight); returns the one line said.
+     *
+     * @param run        the run folder, null before it is known
+     * @param created    whether this command created the folder
+     * @param wrote      whether this command has begun writing its files in it
+     * @param resumeStep a resume's checkpoint step once it takes the run up, else -1
+     */
+    static String stopDuringStartUp(String sigName, Path run, boolean created, boolean wrote, long resumeStep) {
+        String head = "\njgan train: SIG" + sigName + ": stopped during start-up, before ";
+        if (resumeStep >= 0) {
+            try {
+                RunFolder.removeLeftovers(run);
+            } catch (RuntimeException ignored) {
+                // nothing in flight: no .tmp is expected anyway
+            }
+            return head + "training resumed: " + run + " is as it was (its checkpoint of step " + resumeStep + "): continue with"
+                    + " --resume " + run;
+        }
+        String what = "the first checkpoint: nothing to keep";
+        if (run == null || !Files.isDirectory(run, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return head + what + ", nothing written";
+        }
+        try {
+            if (wrote) {
+                RunFolder.deleteOwnFiles(run);
+            }
+            if (created) {
+                Files.deleteIfExists(run.resolve(RunFolder.LOCK));
+                Files.deleteIfExists(run);
+                return head + what + "; " + run + " removed";
+            }
+        } catch (IOException | RuntimeException e) {
+            return head + what + "; " + run + " could not be cleared (" + e.getMessage() + "): start again with --out " + run + " --force";
+        }
+        return head + what + (wrote ? "; the files it wrote in " + run + " are removed" : ", nothing written in " + run);
+    }
+
     /** When the first signal came (System.nanoTime), for {@link #isRepeat}. */
     private static volatile long firstSignalNanos;
     /** A repeat of the first signal within this long is the same stop, not the second one. */
@@ -571,6 +668,8 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Where the training loop is, for what a signal says and does. */
     enum Phase {
+        /** Start-up, before the first step: a signal stops at once, removing a new run's half-made folder. */
+        STARTING,
         /** Stepping: a first signal stops after the current step, with a checkpoint. */
         TRAINING,
         /** The last step's checkpoint is written; samples.csv, metrics.json and samples.png are being written. */
@@ -631,6 +730,19 @@ final class TrainCommand implements Callable<Integer> {
     private static int train(AdversarialStep step, Path run, long start, LogHistory history, double elapsed0, boolean resumed,
                              PrintStream out, EvalRun.Training eval) throws IOException {
         TrainConfig c = step.config();
+        synchronized (WRITING) { // start-up's last writes, then the phase: a signal meets either start-up or training, whole
+            startTraining(run, start, history, eval, c);
+        }
+        try {
+            return trainLoop(step, run, start, history, elapsed0, resumed, out, eval);
+        } finally {
+            synchronized (WRITING) {
+                phase = Phase.DONE;
+            }
+        }
+    }
+
+    private static void startTraining(Path run, long start, LogHistory history, EvalRun.Training eval, TrainConfig c) {
         Path log = run.resolve("log.csv");
         List<String> rows = new ArrayList<>();
         rows.add(LogHistory.HEADER);
@@ -656,16 +768,6 @@ final class TrainCommand implements Callable<Integer> {
         finishing = c.images() ? "samples/step_" + String.format("%07d", c.steps()) + ".png, grid.png and losses.png"
                 : "samples.csv, metrics.json, samples.png and losses.png";
         phase = Phase.TRAINING;
-        if (handleSignals) {
-            installSignalHandlers();
-        }
-        try {
-            return trainLoop(step, run, start, history, elapsed0, resumed, out, eval);
-        } finally {
-            synchronized (WRITING) {
-                phase = Phase.DONE;
-            }
-        }
     }
 
     private static int trainLoop(AdversarialStep step, Path run, long start, LogHistory history, double elapsed0, boolean resumed,

@@ -338,6 +338,66 @@ class RunSafetyTest extends CliTestBase {
         }
     }
 
+    // --- tester1 #17: a signal during start-up (here while Fashion-MNIST is resized, before the run folder exists) stops at once,
+    // says so in one line, and leaves no half-made folder that a later --out would refuse
+
+    @Test
+    void aSignalDuringStartUpStopsAtOnceSaysSoAndLeavesNoFolder() throws Exception {
+        Path data = ImageTrainTest.fakeFashionMnist(dir);
+        Path run = dir.resolve("early");
+        Path console = dir.resolve("early.txt");
+        Process p = child(console, List.of("train", "--data", "fashion-mnist", "--data-dir", data.toString(), "--out", run.toString(),
+                "--device", "cpu", "--image-size", "16", "--channels", "3", "--g-width", "2", "--d-width", "2", "--latent", "4", "--batch",
+                "4", "--steps", "1000", "--log-every", "1"));
+        try {
+            awaitText(console, p, "resizing 60,000 images"); // about 1 ms an image: a minute of start-up left
+            signal(p, "TERM");
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child stops within a minute");
+            String rest = Files.readString(console);
+            assertEquals(143, p.exitValue(), rest);
+            assertTrue(rest.contains("\njgan train: SIGTERM: stopped during start-up, before the first checkpoint: nothing to keep, nothing"
+                    + " written\n"), rest);
+            assertFalse(rest.contains("step 1/"), rest);
+            assertFalse(Files.exists(run), "no folder left");
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** What the handler does when the signal finds the run's first files being written (the window is too short to hit from outside). */
+    @Test
+    void aStopDuringStartUpRemovesTheHalfMadeRun() throws IOException {
+        // the folder this command created: its files and the folder go
+        Path made = dir.resolve("made");
+        Files.createDirectories(made);
+        for (String f : List.of(".lock", "config.json", "data-report.txt", "log.csv")) {
+            Files.writeString(made.resolve(f), "x");
+        }
+        assertEquals("\njgan train: SIGINT: stopped during start-up, before the first checkpoint: nothing to keep; " + made + " removed",
+                TrainCommand.stopDuringStartUp("INT", made, true, true, -1));
+        assertFalse(Files.exists(made));
+        // a folder that was there (empty, or a run --force had cleared): jgan's files go, the folder and others' files stay, and
+        // --out takes it again
+        Path there = dir.resolve("there");
+        Files.createDirectories(there);
+        Files.writeString(there.resolve("config.json"), "{}");
+        Files.writeString(there.resolve("log.csv"), "step\n");
+        assertTrue(TrainCommand.stopDuringStartUp("TERM", there, false, true, -1).endsWith("; the files it wrote in " + there
+                + " are removed"));
+        try (var l = Files.list(there)) {
+            assertEquals(List.of(), l.toList());
+        }
+        assertEquals(0, train(there, 2), err());
+        // no folder yet
+        assertTrue(TrainCommand.stopDuringStartUp("INT", null, false, false, -1).endsWith("nothing to keep, nothing written"));
+        // a resume leaves the run as it was
+        String resumed = TrainCommand.stopDuringStartUp("HUP", there, false, true, 2);
+        assertTrue(resumed.endsWith("before training resumed: " + there + " is as it was (its checkpoint of step 2): continue with"
+                + " --resume " + there), resumed);
+        assertTrue(Files.exists(there.resolve("checkpoint.bin")) && Files.exists(there.resolve("config.json")));
+    }
+
     // --- report item 1: --force recognises a jgan run by its content, not by file names
 
     @Test
