@@ -6,7 +6,8 @@ import java.util.Locale;
 /**
  * Training progress: on a terminal one line redrawn in place about once a second (a bar, the step,
  * steps/s, elapsed, ETA and the losses of the last report) and at every report; anywhere else (a pipe, a file, a test) one plain line per report, so logs
- * stay readable. Elapsed time counts from this run's start (a resumed run from its resume). The
+ * stay readable. Elapsed time is the run's training time, as log.csv's elapsed_s: a resumed run
+ * carries on from the time its checkpoint had (the ETA is from this start's own speed). The
  * redrawn line fits the terminal's width (COLUMNS, which ./jgan sets from the terminal, else
  * 80), so it never wraps ("\r\033[2K" clears one row only): on a narrow terminal the bar, then
  * elapsed and steps/s, then the ETA are left out before the losses are cut.
@@ -19,6 +20,8 @@ final class Progress {
     private final long total;
     private final java.util.function.LongSupplier nanos;
     private final long t0;
+    /** The run's training seconds before this start (a resume's), added to the elapsed time shown. */
+    private final double before;
     private final int columns;
     private boolean open;
     /** The losses of the last report, shown again by {@link #tick} between reports ("" before the first). */
@@ -26,9 +29,10 @@ final class Progress {
     private long drawnAt;
     private long drawnStep;
 
-    Progress(PrintStream out, long first, long total) {
+    /** @param before the run's training seconds before this start (0 for a new run; a resume: its checkpoint's) */
+    Progress(PrintStream out, long first, long total, double before) {
         this(out, first, total, out == System.out && System.console() != null && !"dumb".equals(System.getenv("TERM")),
-                columns(System.getenv("COLUMNS")));
+                columns(System.getenv("COLUMNS")), System::nanoTime, before);
     }
 
     Progress(PrintStream out, long first, long total, boolean terminal) {
@@ -41,6 +45,15 @@ final class Progress {
 
     /** @param clock nanoseconds, as System.nanoTime (a test's own clock) */
     Progress(PrintStream out, long first, long total, boolean terminal, int columns, java.util.function.LongSupplier clock) {
+        this(out, first, total, terminal, columns, clock, 0);
+    }
+
+    /**
+     * @param clock  nanoseconds, as System.nanoTime (a test's own clock)
+     * @param before the run's training seconds before this start (0 for a new run; a resume: its checkpoint's)
+     */
+    Progress(PrintStream out, long first, long total, boolean terminal, int columns, java.util.function.LongSupplier clock, double before) {
+        this.before = before;
         this.nanos = clock;
         this.t0 = clock.getAsLong();
         this.drawnAt = t0;
@@ -92,7 +105,7 @@ final class Progress {
         double elapsed = (now - t0) / 1e9;
         double perStep = s > first ? elapsed / (s - first) : Double.NaN;
         String eta = Double.isFinite(perStep) ? clock(perStep * (total - s)) : "?";
-        String text = String.format(Locale.ROOT, "step %d/%d  %s  elapsed %s  ETA %s  %s", s, total, rate(rate), clock(elapsed), eta,
+        String text = String.format(Locale.ROOT, "step %d/%d  %s  elapsed %s  ETA %s  %s", s, total, rate(rate), clock(before + elapsed), eta,
                 detail);
         if (terminal) {
             int done = (int) (BAR * s / Math.max(1, total));

@@ -774,7 +774,7 @@ final class TrainCommand implements Callable<Integer> {
                                  PrintStream out, EvalRun.Training eval) throws IOException {
         TrainConfig c = step.config();
         Path log = run.resolve("log.csv");
-        Progress progress = new Progress(out, start, c.steps());
+        Progress progress = new Progress(out, start, c.steps(), elapsed0); // elapsed carries on as log.csv's does
         long t0 = System.nanoTime(), tLast = t0, sLast = start;
         long kept = start > 0 ? start : -1; // the step of the checkpoint on disk
         boolean warnedAbsurd = false; // the warning about absurd losses is said once a run

@@ -180,4 +180,19 @@ class NewUserFindingsTest extends CliTestBase {
         String line = b.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(line.contains("step 1/10  3.3 s/step  elapsed ") && !line.contains("steps/s"), line);
     }
+
+    // --- finding 11: after --resume the progress line's elapsed carries on from the run's time, as log.csv's elapsed_s does
+
+    @Test
+    void aResumedRunsElapsedCarriesOn() {
+        long[] now = {0};
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        Progress p = new Progress(new java.io.PrintStream(b, true, java.nio.charset.StandardCharsets.UTF_8), 100, 200, false, 80,
+                () -> now[0], 125.0);
+        now[0] = 5_000_000_000L;
+        p.line(150, 10, "loss_D 0.6931");
+        String line = b.toString(java.nio.charset.StandardCharsets.UTF_8);
+        // 125 s before the resume + 5 s since; the ETA from this start's own speed (50 steps in 5 s, 50 to go)
+        assertTrue(line.contains("elapsed 2:10  ETA 0:05"), line);
+    }
 }

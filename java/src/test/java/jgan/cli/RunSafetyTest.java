@@ -511,6 +511,9 @@ class RunSafetyTest extends CliTestBase {
         for (String row : now.subList(1, 3)) {
             assertTrue(Double.parseDouble(row.split(",")[6]) >= 1000.0, "elapsed_s continues: " + row);
         }
+        // and so does the progress line's elapsed (tester1 #11: it started again from 0:00): 1000 s is 16:40
+        assertTrue(out().matches("(?s).*step 30/40 .* elapsed 16:4\\d .*"), out());
+        assertTrue(out().matches("(?s).*step 40/40 .* elapsed 16:4\\d .*"), out());
     }
 
     // --- report item 10: .tmp files a killed run left are removed when the run is taken up again
