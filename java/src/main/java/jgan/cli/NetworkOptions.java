@@ -33,7 +33,7 @@ final class NetworkOptions {
     @Option(names = "--data", paramLabel = "DATA", converter = Choices.DataConverter.class, completionCandidates = Choices.DataNames.class,
             description = "What to learn: ${COMPLETION-CANDIDATES} (train: required; bench: default ring8). ring8 and grid25 are 2-D"
                     + " mixtures (model mlp); fashion-mnist and a folder are images (model dcgan, DCGAN's settings: batch 64, latent 100,"
-                    + " Adam 2e-4, beta1 0.5, init normal_002). A folder named like one of the names: give it as ./NAME.")
+                    + " Adam 2e-4, beta1 0.5, init normal_002). A folder named like one of the names: give it as ./NAME (train notes such a folder in the working directory).")
     String data;
 
     @Option(names = "--model", paramLabel = "NAME", converter = Choices.ModelConverter.class, completionCandidates = Choices.ModelNames.class,

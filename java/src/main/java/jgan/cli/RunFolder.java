@@ -25,6 +25,7 @@ import jgan.io.FileError;
  *   RUN/config.json        RUN/log.csv        RUN/checkpoint.bin      RUN/samples.csv
  *   RUN/samples.png        RUN/metrics.json   RUN/samples/step_NNNNNNN.csv       (2-D mixtures)
  *   RUN/grid.png           RUN/samples/step_NNNNNNN.png   RUN/data-report.txt        (images)
+ *   RUN/real.png                                                                     (images: the first real batch)
  *   RUN/eval.csv           RUN/metrics.png    RUN/metrics.json    (images: train --eval-every, eval --run)
  *   RUN/losses.png                                                                   (every run)
  * </pre>
@@ -33,7 +34,7 @@ final class RunFolder {
     static final String LOCK = ".lock";
     /** The files jgan writes at the top of a run folder (their .tmp siblings too). */
     static final List<String> FILES = List.of("config.json", "log.csv", "checkpoint.bin", "samples.csv", "samples.png", "metrics.json",
-            "grid.png", "losses.png", "data-report.txt", "eval.csv", "metrics.png");
+            "grid.png", "losses.png", "data-report.txt", "eval.csv", "metrics.png", "real.png");
     static final String SAMPLES = "samples";
     private static final Pattern STEP_SAMPLES = Pattern.compile("step_\\d+\\.(csv|png)(\\.tmp)?");
 

@@ -164,6 +164,10 @@ final class TrainCommand implements Callable<Integer> {
         long[] evalOptions = evalOptions();
         checkEval(config, evalOptions);
         checkNewRunFolder(run, force);
+        String shadowed = shadowedFolder(network.data, Path.of(""));
+        if (shadowed != null) {
+            err.println(shadowed);
+        }
         try (Device device = DeviceChoice.open(this.device)) {
             checkMemory(device, config);
             Prepared prepared = prepare(device, config, err);
@@ -195,6 +199,7 @@ final class TrainCommand implements Callable<Integer> {
                         AtomicFiles.write(run.resolve("config.json"), Json.write(config.toMap()), "");
                         started = true;
                         writeReport(run, prepared);
+                        writeReal(step, run);
                     }
                     header(out, config, step, device, prepared.data());
                     if (init != null) {
@@ -208,6 +213,21 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /**
+     * The note when --data names a data set (ring8, grid25, fashion-mnist) and a folder of that name
+     * is in the working directory (tester1 #22): the data set is used, as documented; the folder
+     * would be ./NAME. Null otherwise.
+     *
+     * @param cwd the working directory (Path.of(""))
+     */
+    static String shadowedFolder(String data, Path cwd) {
+        if (data == null || !List.of("ring8", "grid25", TrainConfig.FASHION_MNIST).contains(data) || !Files.isDirectory(cwd.resolve(data))) {
+            return null;
+        }
+        return "jgan train: note: --data " + data + " is the built-in " + (data.equals(TrainConfig.FASHION_MNIST) ? "data set" : "2-D mixture")
+                + "; the folder ./" + data + " here is not read (give --data ./" + data + " to train on its images)";
     }
 
     /** --eval-every and --eval-images as {every, images}, checked. */
@@ -337,8 +357,12 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(run + " already holds a run that stopped before its first checkpoint (nothing to"
                         + " resume): add --force to start it again, or give another --out folder");
             }
-            throw new IllegalArgumentException(run + " already holds " + (RunFolder.holdsRun(run) ? "a run" : "files")
-                    + ": use --resume " + run + " to continue a run, --force to replace one, or another --out folder");
+            if (!RunFolder.holdsRun(run)) { // no run to resume or replace: say so, rather than offer --resume and --force
+                throw new IllegalArgumentException(run + " already holds files and no jgan run (nothing to resume or replace): give"
+                        + " another --out folder, a new or empty one");
+            }
+            throw new IllegalArgumentException(run + " already holds a run: use --resume " + run + " to continue it, --force to"
+                    + " replace it, or another --out folder");
         }
         if (!RunFolder.holdsRun(run)) {
             throw new IllegalArgumentException(run + " is not empty and holds no jgan run (no config.json that reads as a whole jgan"
@@ -453,7 +477,14 @@ final class TrainCommand implements Callable<Integer> {
         }
         Map<String, Object> inCheckpoint = saved.toMap();
         List<String> diff = new ArrayList<>();
+        String dataSaved = dataAsGiven(inCheckpoint), dataOnDisk = dataAsGiven(onDisk);
+        if (!dataSaved.equals(dataOnDisk)) {
+            diff.add("--data: checkpoint " + dataSaved + ", config.json " + dataOnDisk);
+        }
         for (String key : inCheckpoint.keySet()) {
+            if (key.equals("data") || key.equals("data_dir")) {
+                continue; // said above as the command line gives them
+            }
             if (!key.equals("steps") && !inCheckpoint.get(key).equals(onDisk.get(key))) { // steps may have been extended
                 diff.add("--" + key.replace('_', '-') + ": checkpoint " + inCheckpoint.get(key) + ", config.json " + onDisk.get(key));
             }
@@ -463,6 +494,18 @@ final class TrainCommand implements Callable<Integer> {
                     + String.join("; ", diff) + "): a checkpoint from another run? nothing was changed");
         }
         return false;
+    }
+
+    /**
+     * A config's data as the command line gives it: a folder as its path (stored as data "folder"
+     * and the path in data_dir), Fashion-MNIST with its --data-dir when it has one.
+     */
+    static String dataAsGiven(Map<String, Object> config) {
+        Object data = config.get("data"), dir = config.getOrDefault("data_dir", "");
+        if (TrainConfig.FOLDER.equals(data)) {
+            return String.valueOf(dir);
+        }
+        return data + ("".equals(dir) ? "" : " --data-dir " + dir);
     }
 
     /** Rows of log.csv up to a checkpoint's step, and the elapsed_s the run had reached there. */
@@ -930,6 +973,29 @@ final class TrainCommand implements Callable<Integer> {
         AtomicFiles.write(file, png, context);
         AtomicFiles.write(run.resolve("grid.png"), png, context);
         return run.resolve("grid.png");
+    }
+
+    /**
+     * RUN/real.png of a new image run, written once at its start: the first real batch (batch 0,
+     * its first 64 images) as the loader made it, resized, centre-cropped and composited onto the
+     * background, tiled as the sample grids are; the loader's position is not moved, so training
+     * reads exactly what it would without it. A missing java.desktop only warns.
+     */
+    static void writeReal(AdversarialStep step, Path run) {
+        TrainConfig c = step.config();
+        if (!c.images() || !(step.realBatches() instanceof jgan.gan.LoaderBatches loader)) {
+            return;
+        }
+        int n = Math.min(GRID_IMAGES, c.batch()), size = c.imageSize();
+        float[] first = java.util.Arrays.copyOf(loader.peek(0), n * size * size * c.channels());
+        byte[] png;
+        try {
+            png = ImageGrid.png(ImageGrid.image(first, n, size, size, c.channels(), gridScale(size)));
+        } catch (LinkageError e) { // no java.desktop: the run goes on without its pictures
+            Main.err().println("jgan train: warning: real.png not drawn: " + e);
+            return;
+        }
+        AtomicFiles.write(run.resolve("real.png"), png, "");
     }
 
     /** Small images are enlarged in the grid to at least 64 pixels a side (28 -> x3, 32 -> x2, 64 and more -> x1). */

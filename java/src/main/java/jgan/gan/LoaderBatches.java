@@ -55,6 +55,19 @@ public final class LoaderBatches extends SquareImageBatches {
         }
     }
 
+    /**
+     * Batch {@code index} as {@link #fill} gives it (float NHWC in [-1, 1], {@code batch()} images),
+     * made on the calling thread without moving the loader: what training will read is not changed.
+     *
+     * @throws IllegalArgumentException for a negative index
+     */
+    public float[] peek(long index) {
+        checkIndex(index);
+        float[] out = new float[scratch.length];
+        loader.batch(index, out, 0);
+        return out;
+    }
+
     @Override
     public void close() {
         loader.close();

@@ -173,6 +173,11 @@ class ImageTrainTest extends CliTestBase {
         Checkpoint c = Checkpoint.read(run.resolve("checkpoint.bin"));
         assertEquals(3L, c.header().get("data_batch"));
         assertEquals(data.toAbsolutePath().normalize().toString(), Json.parseObject(Files.readString(run.resolve("config.json"))).get("data_dir"));
+        // RUN/real.png: the first real batch (8 images, grid x3 as the samples) as the loader made it from the run's seed (tester1 #16)
+        try (jgan.gan.LoaderBatches loader = new jgan.gan.LoaderBatches(jgan.data.FashionMnist.load(data, true), 8, 1)) {
+            assertArrayEquals(jgan.io.ImageGrid.png(jgan.io.ImageGrid.image(loader.peek(0), 8, 28, 28, 1, 3)),
+                    Files.readAllBytes(run.resolve("real.png")));
+        }
         // resized for a DCGAN of 16, RGB
         Path small = dir.resolve("fm16");
         assertEquals(0, jgan("train", "--data", "fashion-mnist", "--data-dir", data.toString(), "--out", small.toString(), "--device", "cpu",

@@ -195,4 +195,31 @@ class NewUserFindingsTest extends CliTestBase {
         // 125 s before the resume + 5 s since; the ETA from this start's own speed (50 steps in 5 s, 50 to go)
         assertTrue(line.contains("elapsed 2:10  ETA 0:05"), line);
     }
+
+    // --- finding 22: --data ring8 with a folder ./ring8 in the working directory trains the mixture, and says so in a note
+
+    @Test
+    void aFolderNamedLikeADataSetIsNoted() throws IOException {
+        assertEquals(null, TrainCommand.shadowedFolder("ring8", dir));
+        Files.createDirectories(dir.resolve("ring8"));
+        assertEquals("jgan train: note: --data ring8 is the built-in 2-D mixture; the folder ./ring8 here is not read (give --data ./ring8"
+                + " to train on its images)", TrainCommand.shadowedFolder("ring8", dir));
+        assertEquals(null, TrainCommand.shadowedFolder("./ring8", dir), "the folder itself: no note");
+        assertEquals(null, TrainCommand.shadowedFolder("grid25", dir));
+    }
+
+    // --- finding 20: a checkpoint from another run names the data as the command line gives it (a folder as its path, not
+    // "folder" and a --data-dir the user never gave)
+
+    @Test
+    void aForeignCheckpointNamesTheDataAsGiven() throws IOException {
+        Path run = dir.resolve("fm");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("config.json"), jgan.io.Json.write(TrainConfig.defaults(TrainConfig.FASHION_MNIST).toMap()));
+        TrainConfig folder = TrainConfig.imageDefaults(TrainConfig.FOLDER, "/tmp/t1/imgs").with("image_size", "28").with("channels", "1");
+        String e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TrainCommand.checkSameSettings(run, folder, System.err)).getMessage();
+        assertTrue(e.contains("(--data: checkpoint /tmp/t1/imgs, config.json fashion-mnist)") && !e.contains("--data-dir"), e);
+        assertEquals("fashion-mnist --data-dir /d", TrainCommand.dataAsGiven(java.util.Map.of("data", "fashion-mnist", "data_dir", "/d")));
+    }
 }

@@ -56,4 +56,25 @@ class LoaderBatchesTest {
         }
         assertThrows(IllegalArgumentException.class, () -> new LoaderBatches(ImageDataset.of("wide", new byte[2 * 4 * 6], 2, 4, 6, 1, null), 1, 1));
     }
+
+    /** RUN/real.png's batch: peek(i) is what fill(i) gives, and it does not move the loader (training reads the same batches). */
+    @Test
+    void peekGivesTheBatchWithoutMovingTheLoader() {
+        ImageDataset d = data();
+        int floats = 4 * 6 * 6 * 3;
+        try (LoaderBatches b = new LoaderBatches(d, 4, 9); LoaderBatches ref = new LoaderBatches(d, 4, 9)) {
+            float[] peeked = b.peek(0);
+            assertEquals(floats, peeked.length);
+            FloatBuffer first = FloatBuffer.allocate(floats), again = FloatBuffer.allocate(floats);
+            ref.fill(0, first);
+            assertArrayEquals(first.array(), peeked, "peek(0) is batch 0");
+            assertArrayEquals(peeked, b.peek(0), "the same again");
+            for (long i = 0; i < 7; i++) { // after the peeks, the batches follow as in a loader never peeked at
+                b.fill(i, again.clear());
+                ref.fill(i, first.clear());
+                assertArrayEquals(first.array(), again.array(), "batch " + i);
+            }
+            assertThrows(IllegalArgumentException.class, () -> b.peek(-1));
+        }
+    }
 }
