@@ -1,5 +1,5 @@
-"""The PyTorch models of jgan's step benchmarks, shared by bench/peers/torch_step.py (CPU) and
-bench/gpu/torch_step_gpu.py (GPU; copied beside it into the GPU bundle by build-bundle.sh).
+"""The PyTorch models and training step of jgan's step benchmarks, shared by bench/peers/torch_step.py
+(CPU) and bench/gpu/torch_step_gpu.py (GPU; copied beside it into the GPU bundle by build-bundle.sh).
 
 Each builder returns (G, D, the shape of one real sample without the batch). NCHW shapes as PyTorch
 names them:
@@ -9,8 +9,10 @@ names them:
   dcgan64: PyTorch's DCGAN example (nz 100, ngf = ndf = 64, 3 channels, no biases).
   mlp:     jgan's toy-mixture pair: G z(16) -> 3 x (Linear 128, ReLU) -> Linear 2; D 2 -> 3 x (Linear 128, ReLU) -> Linear 1.
 init: the DCGAN init (issue 8): conv/linear weights N(0, 0.02), BN weight N(1, 0.02), biases 0.
+adversarial_step: one training step as PyTorch's DCGAN example does it (and jgan's AdversarialStep).
 """
 import torch.nn as nn
+import torch.nn.functional as F
 
 
 def dcgan28(latent):
@@ -62,3 +64,23 @@ def init(m):
     elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
         nn.init.normal_(m.weight, 1.0, 0.02)
         nn.init.zeros_(m.bias)
+
+
+def adversarial_step(g, d, og, od, z, real, ones, zeros, set_to_none=True):
+    """One step of PyTorch's DCGAN example: G forward on z, D on the real batch and on the detached
+    fake batch (two separate calls, so separate batch-norm statistics), BCE with logits (real target
+    ones, fake zeros), D backward + Adam; D on the fake batch again, G backward with the
+    non-saturating loss (target ones) + Adam. set_to_none: zero_grad's (False inside a captured
+    CUDA graph, whose grads must keep their addresses). Returns (loss_d, loss_g), detached, on the
+    device: the host reads them only if the caller does."""
+    fake = g(z)
+    od.zero_grad(set_to_none=set_to_none)
+    loss_d = (F.binary_cross_entropy_with_logits(d(real), ones)
+              + F.binary_cross_entropy_with_logits(d(fake.detach()), zeros))
+    loss_d.backward()
+    od.step()
+    og.zero_grad(set_to_none=set_to_none)
+    loss_g = F.binary_cross_entropy_with_logits(d(fake), ones)
+    loss_g.backward()
+    og.step()
+    return loss_d.detach(), loss_g.detach()

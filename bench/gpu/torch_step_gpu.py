@@ -37,10 +37,9 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 
 from step_summary import H200_PEAK_TFLOPS, macs_per_image  # beside this script
-from torch_models import dcgan64, init  # beside this script
+from torch_models import adversarial_step, dcgan64, init  # beside this script (the step's body is shared with the CPU peer)
 
 
 def build(a, dev, mode):
@@ -64,17 +63,7 @@ def build(a, dev, mode):
 
     def step():
         z = torch.randn(a.batch, a.nz, 1, 1, device=dev).contiguous(memory_format=torch.channels_last)
-        fake = gf(z)
-        od.zero_grad(set_to_none=none)
-        loss_d = (F.binary_cross_entropy_with_logits(df(real), ones)
-                  + F.binary_cross_entropy_with_logits(df(fake.detach()), zeros))
-        loss_d.backward()
-        od.step()
-        og.zero_grad(set_to_none=none)
-        loss_g = F.binary_cross_entropy_with_logits(df(fake), ones)
-        loss_g.backward()
-        og.step()
-        losses.add_(torch.stack([loss_d.detach(), loss_g.detach()]))
+        losses.add_(torch.stack(adversarial_step(gf, df, og, od, z, real, ones, zeros, set_to_none=none)))
 
     return step, losses
 

@@ -1,9 +1,10 @@
 """PyTorch CPU peer of bench/cpu.sh: issue 10's DCGAN training step, timed.
 
-One step, as PyTorch's DCGAN example does it: sample z, G forward, D on the real batch and on the
-detached fake batch (two separate batches, separate BN statistics), BCE with logits, D backward +
-Adam, D on the fake batch again, G backward (non-saturating loss, target 1) + Adam. The real batch
-is a fixed random tensor in [-1, 1] (data loading is not timed, as in jgan's bench).
+One step, as PyTorch's DCGAN example does it (bench/gpu/torch_models.py's adversarial_step, shared
+with the GPU peer): sample z, G forward, D on the real batch and on the detached fake batch (two
+separate batches, separate BN statistics), BCE with logits, D backward + Adam, D on the fake batch
+again, G backward (non-saturating loss, target 1) + Adam. The real batch is a fixed random tensor in
+[-1, 1] (data loading is not timed, as in jgan's bench).
 
 Models (NCHW shapes as PyTorch names them; run channels_last, FP32):
   dcgan28: G z(latent) -> Linear 6272 (no bias) -> BatchNorm1d -> ReLU -> 128x7x7 -> ConvT 128->64 k4s2p1 (no bias)
@@ -26,11 +27,9 @@ import argparse
 import time
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "gpu"))
-from torch_models import dcgan28, dcgan64, init, mlp  # noqa: E402 (bench/gpu/torch_models.py)
+from torch_models import adversarial_step, dcgan28, dcgan64, init, mlp  # noqa: E402 (bench/gpu/torch_models.py)
 
 
 def main():
@@ -71,17 +70,7 @@ def main():
         nonlocal real
         if toy:  # a fresh ring8 batch each step
             real = centers[torch.randint(0, 8, (a.batch,))] + 0.01 * torch.randn(a.batch, 2)
-        z = torch.randn(a.batch, latent)
-        fake = g(z)
-        od.zero_grad(set_to_none=True)
-        loss_d = (F.binary_cross_entropy_with_logits(d(real), ones)
-                  + F.binary_cross_entropy_with_logits(d(fake.detach()), zeros))
-        loss_d.backward()
-        od.step()
-        og.zero_grad(set_to_none=True)
-        loss_g = F.binary_cross_entropy_with_logits(d(fake), ones)
-        loss_g.backward()
-        og.step()
+        loss_d, loss_g = adversarial_step(g, d, og, od, torch.randn(a.batch, latent), real, ones, zeros)
         return loss_d.item() + loss_g.item()  # a host read, as a training loop logging its losses does
 
     for _ in range(a.warmup):
