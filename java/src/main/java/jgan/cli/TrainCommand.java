@@ -603,7 +603,9 @@ final class TrainCommand implements Callable<Integer> {
                 if (phase == Phase.STARTING) {
                     err.println(stopDuringStartUp(sig.getName(), startRun, startCreated, startWrote, startResumeStep));
                     err.flush();
-                    Runtime.getRuntime().halt(128 + sig.getNumber());
+                    // exit, not halt: the JVM's clean-up runs (the host runtime's temporary library is deleted); WRITING stays
+                    // held, so start-up writes nothing more meanwhile
+                    Runtime.getRuntime().exit(128 + sig.getNumber());
                 }
             }
         }
