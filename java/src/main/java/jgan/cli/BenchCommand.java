@@ -106,6 +106,9 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "jgan bench: fused step, %s, %s loss, batch %d, width %d, depth %d/%d, on %s%n", config.data(),
                         config.loss().cliName(), config.batch(), config.width(), config.depthG(), config.depthD(), d.description());
             }
+            if (!config.modeSettings().isEmpty()) {
+                out.printf(Locale.ROOT, "modes: %s%n", config.modeSettings()); // e.g. --pack, --ema, --r1: they change the step's launches
+            }
             Map<String, float[]> times = new LinkedHashMap<>();
             for (boolean graph : modes) {
                 try (AdversarialStep s = newStep(d, config, graph)) {

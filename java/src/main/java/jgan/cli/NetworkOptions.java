@@ -158,6 +158,11 @@ final class NetworkOptions {
             + " none).")
     Float ema;
 
+    @Option(names = "--r1", paramLabel = "GAMMA", description = "R1 gradient penalty on D at real data: GAMMA/2 * E ||grad_x D(x)||^2"
+            + " added to D's loss, D its logit (Mescheder, Geiger, Nowozin 2018, eq. 9), e.g. 1; the 2-D mixtures' mlp with relu or"
+            + " leakyrelu only (default: 0, none).")
+    Float r1;
+
     private boolean given(String option) {
         return spec.commandLine() != null && spec.commandLine().getParseResult() != null
                 && spec.commandLine().getParseResult().hasMatchedOption(option);
@@ -380,6 +385,12 @@ final class NetworkOptions {
                 throw new IllegalArgumentException("--ema must be in [0, 1) (the decay of G's average; 0: none), got " + ema);
             }
             m.put("ema", ema);
+        }
+        if (given("--r1")) {
+            if (!(r1 >= 0) || !Float.isFinite(r1)) {
+                throw new IllegalArgumentException("--r1 must be a finite number >= 0 (gamma of the R1 penalty; 0: none), got " + r1);
+            }
+            m.put("r1", r1);
         }
         TrainConfig c = TrainConfig.fromMap(m);
         if (!images) {

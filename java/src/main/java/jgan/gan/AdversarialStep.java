@@ -32,7 +32,8 @@ import jgan.tensor.Tensor;
  *   fake  = G(z)
  *   D(real), D(fake) as two separate training passes (batch norm: separate batch statistics, as
  *   PyTorch's DCGAN example); loss_D and its gradients at both logits (fused kernel)
- *   D backward on both (weight gradients accumulate); Adam on D (zeroes D's gradients)
+ *   D backward on both (weight gradients accumulate); with r1 > 0 the R1 penalty's weight
+ *   gradients at the real batch (jgan.nn.R1Penalty, from D(real)'s forward); Adam on D (zeroes D's gradients)
  * G phase:
  *   D(fake) with the updated D; loss_G and its gradient
  *   D backward for the DATA gradient only (D's weight gradients are not computed)
@@ -65,6 +66,8 @@ public final class AdversarialStep implements AutoCloseable {
     private final Sequential.Pass dReal;
     private final Sequential.Pass dFake;
     private final Losses losses;
+    /** The R1 penalty on D at the real batch (config r1 > 0), else null. */
+    private final jgan.nn.R1Penalty r1;
     private final Tensor z;
     /** Mixtures: one batch [b, 2], sampled on the device each critic step. Images: n_critic batches [n_critic * b, H, W, C], uploaded. */
     private final Tensor real;
@@ -134,6 +137,7 @@ public final class AdversarialStep implements AutoCloseable {
         this.dReal = discriminator.pass(bd);
         this.dFake = discriminator.pass(bd);
         this.losses = new Losses(device, config.loss(), bd, config.labelSmoothing());
+        this.r1 = config.r1() > 0 ? new jgan.nn.R1Penalty(discriminator, bd, config.r1()) : null;
         this.z = Tensor.empty(device, Shape.of(b, config.latent()));
         if (data == null) {
             this.real = Tensor.empty(device, Shape.of(b, 2));
@@ -256,6 +260,9 @@ public final class AdversarialStep implements AutoCloseable {
             Reduce.mean(lf, gStats, t, true);
             dReal.backward(gradReal, true, false);
             dFake.backward(gradFake, true, false);
+            if (r1 != null) {
+                r1.accumulate(dReal);
+            }
             optD.update();
         }
         Tensor lf = logits(dFake.forward(config.images() && config.pack() > 1 ? packedFake : packed(fake, packedFake), true));
@@ -443,6 +450,9 @@ public final class AdversarialStep implements AutoCloseable {
             graph.close();
         }
         losses.close();
+        if (r1 != null) {
+            r1.close();
+        }
         optG.close();
         optD.close();
         generator.close();

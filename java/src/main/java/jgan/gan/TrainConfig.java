@@ -52,16 +52,19 @@ import jgan.nn.Init;
  * @param lrFinal        the final fraction of the rate for linear and cosine, in [0, 1] (0 with constant)
  * @param lrWarmup       steps of linear warm-up before the schedule (G steps; D: times n_critic), in [0, steps)
  * @param ema            the decay of G's exponential moving average (samples and evaluation use the average), in [0, 1); 0: none
+ * @param r1             gamma of the R1 gradient penalty on D at real data (Mescheder, Geiger, Nowozin 2018, eq. 9:
+ *                       gamma / 2 * E ||grad_x D(x)||^2 added to D's loss; jgan.nn.R1Penalty), finite and >= 0; 0: none.
+ *                       Only for the mlp model with relu or leakyrelu (a D whose derivative is piecewise constant)
  *
- * <p>The last five ("mode" fields) are written to config.json only when they differ from "none" (pack 1, constant, no
- * warm-up, ema 0), so a run without them writes what jgan wrote before they existed, and older configs read with them off.
+ * <p>The last six ("mode" fields) are written to config.json only when they differ from "none" (pack 1, constant, no
+ * warm-up, ema 0, r1 0), so a run without them writes what jgan wrote before they existed, and older configs read with them off.
  */
 public record TrainConfig(String data, LossKind loss, int steps, int batch, float lrG, float lrD, float beta1, float beta2,
                           long seed, int latent, int width, int depthG, int depthD, Activation activation, float slope,
                           Init init, int nCritic, float clip, float labelSmoothing, boolean tf32, int logEvery,
                           int checkpointEvery, String model, int imageSize, int channels, int gWidth, int dWidth,
                           String dataDir, String sampleBn, String background, int pack, String lrSchedule, float lrFinal,
-                          int lrWarmup, float ema) {
+                          int lrWarmup, float ema, float r1) {
     /**
      * The config.json / checkpoint format written for image runs. Mixture runs are still written as
      * version 1 (the fields of the first jgan, no image fields), byte for byte as before, so older
@@ -95,11 +98,24 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
                 1, CONSTANT, 0f, 0, 0f);
     }
 
+    /** A run without R1 (r1 0): the fields before R1 existed. */
+    public TrainConfig(String data, LossKind loss, int steps, int batch, float lrG, float lrD, float beta1, float beta2,
+                       long seed, int latent, int width, int depthG, int depthD, Activation activation, float slope,
+                       Init init, int nCritic, float clip, float labelSmoothing, boolean tf32, int logEvery,
+                       int checkpointEvery, String model, int imageSize, int channels, int gWidth, int dWidth,
+                       String dataDir, String sampleBn, String background, int pack, String lrSchedule, float lrFinal,
+                       int lrWarmup, float ema) {
+        this(data, loss, steps, batch, lrG, lrD, beta1, beta2, seed, latent, width, depthG, depthD, activation, slope, init, nCritic, clip,
+                labelSmoothing, tf32, logEvery, checkpointEvery, model, imageSize, channels, gWidth, dWidth, dataDir, sampleBn, background,
+                pack, lrSchedule, lrFinal, lrWarmup, ema, 0f);
+    }
+
     /** The learning-rate schedule names (jgan.kernels.Optimizer.ScheduleKind). */
     public static final java.util.List<String> LR_SCHEDULES = java.util.List.of("constant", "linear", "cosine");
     static final String CONSTANT = "constant";
     /** The mode fields: written only when not off, optional on reading. */
-    public static final java.util.List<String> MODE_FIELDS = java.util.List.of("pack", "lr_schedule", "lr_final", "lr_warmup", "ema");
+    public static final java.util.List<String> MODE_FIELDS = java.util.List.of("pack", "lr_schedule", "lr_final", "lr_warmup", "ema",
+            "r1");
 
     public TrainConfig {
         if (data == null || !DATA.contains(data)) {
@@ -196,6 +212,18 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         if (!(ema >= 0 && ema < 1)) {
             throw new IllegalArgumentException("ema must be in [0, 1) (the decay of G's average; 0: none), got " + ema);
         }
+        if (!(r1 >= 0) || !Float.isFinite(r1)) {
+            throw new IllegalArgumentException("r1 must be a finite number >= 0 (gamma of the R1 penalty; 0: none), got " + r1);
+        }
+        if (r1 > 0 && !model.equals("mlp")) {
+            throw new IllegalArgumentException("r1 is implemented for the mlp model's discriminator only (dense layers with relu or"
+                    + " leakyrelu); model " + model + "'s D has convolutions" + (model.equals("dcgan") ? " and batch norm" : "")
+                    + ", whose double backward jgan does not have");
+        }
+        if (r1 > 0 && activation == Activation.TANH) {
+            throw new IllegalArgumentException("r1 needs activation relu or leakyrelu: their derivative is piecewise constant, so the"
+                    + " penalty's double backward needs no second derivative; tanh's would");
+        }
     }
 
     /**
@@ -230,6 +258,9 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         }
         if (ema > 0) {
             parts.add("G EMA " + ema + " (samples from the average)");
+        }
+        if (r1 > 0) {
+            parts.add("R1 penalty on D, gamma " + r1);
         }
         return String.join(", ", parts);
     }
@@ -457,6 +488,9 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         if (ema != 0) {
             m.put("ema", ema);
         }
+        if (r1 != 0) {
+            m.put("r1", r1);
+        }
         return m;
     }
 
@@ -498,7 +532,7 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
                 v1 ? "eval" : str(m, "sample_bn"), v1 ? "#ffffff" : str(m, "background"),
                 m.containsKey("pack") ? integer(m, "pack") : 1, m.containsKey("lr_schedule") ? str(m, "lr_schedule") : CONSTANT,
                 m.containsKey("lr_final") ? real(m, "lr_final") : 0f, m.containsKey("lr_warmup") ? integer(m, "lr_warmup") : 0,
-                m.containsKey("ema") ? real(m, "ema") : 0f);
+                m.containsKey("ema") ? real(m, "ema") : 0f, m.containsKey("r1") ? real(m, "r1") : 0f);
         java.util.Set<String> extra = new java.util.LinkedHashSet<>(m.keySet());
         extra.removeAll(c.settings().keySet());
         extra.removeAll(MODE_FIELDS); // read above (a field at its "off" value is not written back)
@@ -609,6 +643,7 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
                 case "lr_schedule" -> lrSchedule;
                 case "lr_final" -> lrFinal;
                 case "lr_warmup" -> lrWarmup;
+                case "r1" -> r1;
                 default -> ema;
             });
         }

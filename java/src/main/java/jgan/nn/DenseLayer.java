@@ -62,6 +62,11 @@ public final class DenseLayer implements Layer {
         return bias;
     }
 
+    /** The math mode of the layer's GEMMs. */
+    public MathMode mathMode() {
+        return mode;
+    }
+
     @Override
     public Shape inShape() {
         return Shape.of(in);

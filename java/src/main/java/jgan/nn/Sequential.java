@@ -507,6 +507,11 @@ public final class Sequential implements AutoCloseable {
             return outputs[i];
         }
 
+        /** The network this pass belongs to. */
+        Sequential network() {
+            return Sequential.this;
+        }
+
         /** The last forward's output. */
         public Tensor output() {
             return outputs[outputs.length - 1];
