@@ -89,6 +89,37 @@ final class CpuDense {
     }
 
     /**
+     * dz = dy * act'(y) for the elements [from, to) of dy and y into {@code dzs[from, to)}, each
+     * exactly {@link #dz}. For ReLU and leaky ReLU the factor act'(y) (1, or 0 / slope where y is
+     * not above zero: a NaN y too) is picked from y's bits with integer masks into {@code fac},
+     * then multiplied in a second loop: dy * 1 is dy and dy * slope is {@link #dz}'s product, so
+     * the bits are the same, and both loops run as vector code where the branch on y's sign (taken
+     * at random for half-dead ReLU layers) mispredicts most of the time.
+     */
+    static void dzRange(int[] gw, int go, int[] yw, int yo, float[] dzs, int[] fac, int from, int to, int act, float slope) {
+        if (act == 1 || act == 2) {
+            int other = act == 1 ? 0 : bits(slope);
+            for (int i = from; i < to; i++) {
+                // y > 0f  <=>  its bits are in [1, 0x7f800000] (+Inf included, NaN and -0 not)  <=>  t in [0, 0x7f7fffff]
+                int t = yw[yo + i] - 1;
+                int mask = ~((t | (0x7f7fffff - t)) >> 31);
+                fac[i] = (mask & 0x3f800000) | (~mask & other);
+            }
+            for (int i = from; i < to; i++) {
+                dzs[i] = f(gw, go + i) * f(fac, i);
+            }
+        } else if (act == 0) {
+            for (int i = from; i < to; i++) {
+                dzs[i] = f(gw, go + i);
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                dzs[i] = dz(f(gw, go + i), f(yw, yo + i), act, slope);
+            }
+        }
+    }
+
+    /**
      * Rows of the result per task: the work's share by TASK_FMAS, MIN_ROWS and MAX_TASKS, a
      * multiple of 16. A function of the shape alone: the thread count only decides which thread
      * runs a block.
@@ -163,6 +194,7 @@ final class CpuDense {
         CpuMemory.Ref dy = c.ptr(0, (long) rows * out), y = c.ptr(1, (long) rows * out), w = c.ptr(2, (long) out * in),
                 dx = c.ptr(3, (long) rows * in);
         float[] dzs = c.scratch.a((long) rows * out), ws = c.scratch.b((long) out * in), dxs = c.scratch.c((long) rows * in);
+        int[] fac = c.scratch.ints(rows * out);
         toFloats(c, w, ws, (long) out * in, tf32);
         int block = rowsPerTask(rows, (long) in * out);
         int[] gw = dy.words(), yw = y.words(), dxw = dx.words();
@@ -170,9 +202,11 @@ final class CpuDense {
         BLAS blas = c.blas;
         c.parallel.run(CpuParallel.tasks(rows, block), t -> {
             int r0 = t * block, r1 = Math.min(rows, r0 + block), nr = r1 - r0;
-            for (int i = r0 * out, end = r1 * out; i < end; i++) {
-                float v = dz(f(gw, go + i), f(yw, yo + i), act, slope);
-                dzs[i] = tf32 ? Float.intBitsToFloat(tf32Bits(bits(v))) : v;
+            dzRange(gw, go, yw, yo, dzs, fac, r0 * out, r1 * out, act, slope);
+            if (tf32) {
+                for (int i = r0 * out, end = r1 * out; i < end; i++) {
+                    dzs[i] = Float.intBitsToFloat(tf32Bits(bits(dzs[i])));
+                }
             }
             blas.sgemm("N", "N", in, nr, out, 1f, ws, 0, in, dzs, r0 * out, Math.max(1, out), 0f, dxs, r0 * in, in);
             for (int i = r0 * in, end = r1 * in; i < end; i++) {
@@ -196,11 +230,8 @@ final class CpuDense {
         int[] gw = dy.words(), yw = y.words();
         int go = dy.index(), yo = y.index();
         // dz unrounded (the bias gradient sums it so), x rounded for the GEMM
-        c.forChunks((long) rows * out, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                dzs[i] = dz(f(gw, go + i), f(yw, yo + i), act, slope);
-            }
-        });
+        int[] fac = c.scratch.ints(rows * out);
+        c.forChunks((long) rows * out, (from, to) -> dzRange(gw, go, yw, yo, dzs, fac, from, to, act, slope));
         toFloats(c, x, xs, (long) rows * in, tf32);
         int block = rowsPerTask(out, (long) rows * in);
         int[] dww = dw.words();
