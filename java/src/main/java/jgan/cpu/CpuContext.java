@@ -62,6 +62,15 @@ public final class CpuContext implements AutoCloseable {
         return gemmNanos.sum();
     }
 
+    /**
+     * Called before every operation that may write device memory (a launch, a copy to the device
+     * or within it, a fill, an allocation or free): kernels may keep what they computed from
+     * device memory for the very next launch only while nothing else has run in between.
+     */
+    public void memoryWritten() {
+        scratch.touch();
+    }
+
     public CpuMemory memory() {
         return memory;
     }

@@ -194,7 +194,10 @@ final class CpuDense {
         CpuMemory.Ref dy = c.ptr(0, (long) rows * out), y = c.ptr(1, (long) rows * out), w = c.ptr(2, (long) out * in),
                 dx = c.ptr(3, (long) rows * in);
         float[] dzs = c.scratch.a((long) rows * out), ws = c.scratch.b((long) out * in), dxs = c.scratch.c((long) rows * in);
-        int[] fac = c.scratch.ints(rows * out);
+        // dz is array a already when this launch follows the dense_backward_weight of the same dy and y
+        // (DenseLayer's order), which left it there unrounded: the same values this launch would compute
+        boolean haveDz = c.scratch.holdsDz(dzs, c.bits[0], c.bits[1], rows, out, act, slope);
+        int[] fac = haveDz ? null : c.scratch.ints(rows * out);
         toFloats(c, w, ws, (long) out * in, tf32);
         int block = rowsPerTask(rows, (long) in * out);
         int[] gw = dy.words(), yw = y.words(), dxw = dx.words();
@@ -202,7 +205,9 @@ final class CpuDense {
         BLAS blas = c.blas;
         c.parallel.run(CpuParallel.tasks(rows, block), t -> {
             int r0 = t * block, r1 = Math.min(rows, r0 + block), nr = r1 - r0;
-            dzRange(gw, go, yw, yo, dzs, fac, r0 * out, r1 * out, act, slope);
+            if (!haveDz) {
+                dzRange(gw, go, yw, yo, dzs, fac, r0 * out, r1 * out, act, slope);
+            }
             if (tf32) {
                 for (int i = r0 * out, end = r1 * out; i < end; i++) {
                     dzs[i] = Float.intBitsToFloat(tf32Bits(bits(dzs[i])));
@@ -224,6 +229,7 @@ final class CpuDense {
         if (out <= 0 || in <= 0 || rows < 0) {
             return;
         }
+        long started = c.scratch.epoch();
         CpuMemory.Ref dy = c.ptr(0, (long) rows * out), y = c.ptr(1, (long) rows * out), x = c.ptr(2, (long) rows * in),
                 dw = c.ptr(3, (long) out * in), db = c.ptrOrNull(4, out);
         float[] dzs = c.scratch.a((long) rows * out), xs = c.scratch.b((long) rows * in), dws = c.scratch.c((long) out * in);
@@ -269,5 +275,18 @@ final class CpuDense {
                 dww[dwo + i] = bits(accumulate ? f(dww, dwo + i) + dws[i] : dws[i]);
             }
         });
+        // dzs holds the whole dz unrounded (tf32 rounds it in place) and this launch wrote neither dy nor y:
+        // a dense_backward_data of the same dy and y right after this launch may take it as it is
+        long dyAt = c.bits[0], yAt = c.bits[1], span = 4L * rows * out;
+        boolean wroteInputs = overlaps(c.bits[3], 4L * out * in, dyAt, span) || overlaps(c.bits[3], 4L * out * in, yAt, span)
+                || (db != null && (overlaps(c.bits[4], 4L * out, dyAt, span) || overlaps(c.bits[4], 4L * out, yAt, span)));
+        if (!tf32 && !wroteInputs) {
+            c.scratch.recordDz(started, dzs, dyAt, yAt, rows, out, act, slope);
+        }
+    }
+
+    /** Whether the byte ranges [a, a + aBytes) and [b, b + bBytes) of device addresses (allocation id, offset) meet. */
+    static boolean overlaps(long a, long aBytes, long b, long bBytes) {
+        return (a >>> 32) == (b >>> 32) && a < b + bBytes && b < a + aBytes;
     }
 }

@@ -146,6 +146,7 @@ public final class CpuDevice extends SynchronousDevice {
 
     /** One launch at a time: the scratch arrays are shared. */
     private synchronized void execute(CpuKernels.Kernel k, long[] bits) {
+        context.memoryWritten();
         LaunchProfile p = profile;
         if (p == null) {
             call(k, bits).run();
@@ -218,6 +219,7 @@ public final class CpuDevice extends SynchronousDevice {
     @Override
     public void copyToDevice(float[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
         CpuMemory.Ref to = hostCopy("copy from host to device", src.length, srcOffset, count, dst, dstByteOffset);
+        context.memoryWritten();
         int[] w = to.words();
         for (int i = 0, o = to.index(); i < count; i++) {
             w[o + i] = Float.floatToRawIntBits(src[srcOffset + i]);
@@ -236,6 +238,7 @@ public final class CpuDevice extends SynchronousDevice {
     @Override
     public void copyToDevice(int[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
         CpuMemory.Ref to = hostCopy("copy from host to device", src.length, srcOffset, count, dst, dstByteOffset);
+        context.memoryWritten();
         System.arraycopy(src, srcOffset, to.words(), to.index(), count);
     }
 
@@ -255,6 +258,7 @@ public final class CpuDevice extends SynchronousDevice {
         memory.decode(from, words, "device copy source");
         memory.decode(to, words, "device copy destination");
         run(() -> timed("device_copy", words, () -> {
+            context.memoryWritten();
             CpuMemory.Ref s = memory.decode(from, words, "device copy source");
             CpuMemory.Ref d = memory.decode(to, words, "device copy destination");
             System.arraycopy(s.words(), s.index(), d.words(), d.index(), words);
@@ -268,6 +272,7 @@ public final class CpuDevice extends SynchronousDevice {
         long to = dst.address() + byteOffset;
         memory.decode(to, count, "fill");
         run(() -> timed("fill32", count, () -> {
+            context.memoryWritten();
             CpuMemory.Ref d = memory.decode(to, count, "fill");
             Arrays.fill(d.words(), d.index(), d.index() + (int) count, bits);
         }));
@@ -285,11 +290,13 @@ public final class CpuDevice extends SynchronousDevice {
 
     @Override
     protected long rawAllocate(long bytes) {
+        context.memoryWritten();
         return memory.allocate(bytes);
     }
 
     @Override
     protected void rawFree(long address) {
+        context.memoryWritten();
         memory.free(address);
     }
 
