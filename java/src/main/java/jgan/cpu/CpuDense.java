@@ -235,9 +235,16 @@ final class CpuDense {
         float[] dzs = c.scratch.a((long) rows * out), xs = c.scratch.b((long) rows * in), dws = c.scratch.c((long) out * in);
         int[] gw = dy.words(), yw = y.words();
         int go = dy.index(), yo = y.index();
-        // dz unrounded (the bias gradient sums it so), x rounded for the GEMM
+        // dz unrounded (the bias gradient sums it so), x rounded for the GEMM. When this launch writes
+        // neither dy nor y (dw and db elsewhere), each task makes its own columns of dz row by row and adds
+        // them to its bias sums in the same pass; otherwise the whole dz is made first, before any write.
+        long dyAt = c.bits[0], yAt = c.bits[1], span = 4L * rows * out;
+        boolean wroteInputs = overlaps(c.bits[3], 4L * out * in, dyAt, span) || overlaps(c.bits[3], 4L * out * in, yAt, span)
+                || (db != null && (overlaps(c.bits[4], 4L * out, dyAt, span) || overlaps(c.bits[4], 4L * out, yAt, span)));
         int[] fac = c.scratch.ints(rows * out);
-        c.forChunks((long) rows * out, (from, to) -> dzRange(gw, go, yw, yo, dzs, fac, from, to, act, slope));
+        if (wroteInputs) {
+            c.forChunks((long) rows * out, (from, to) -> dzRange(gw, go, yw, yo, dzs, fac, from, to, act, slope));
+        }
         toFloats(c, x, xs, (long) rows * in, tf32);
         int block = rowsPerTask(out, (long) rows * in);
         int[] dww = dw.words();
@@ -246,15 +253,29 @@ final class CpuDense {
         double[][] perTask = c.scratch.perTask(CpuParallel.tasks(out, block), block);
         c.parallel.run(CpuParallel.tasks(out, block), t -> {
             int o0 = t * block, o1 = Math.min(out, o0 + block), no = o1 - o0;
-            if (db != null) {
-                double[] sums = perTask[t];
+            double[] sums = db == null ? null : perTask[t];
+            if (sums != null) {
                 java.util.Arrays.fill(sums, 0, no, 0);
+            }
+            if (!wroteInputs) {
+                for (int r = 0; r < rows; r++) {
+                    int row = r * out;
+                    dzRange(gw, go, yw, yo, dzs, fac, row + o0, row + o1, act, slope);
+                    if (sums != null) {
+                        for (int j = o0; j < o1; j++) {
+                            sums[j - o0] += dzs[row + j];
+                        }
+                    }
+                }
+            } else if (sums != null) {
                 for (int r = 0; r < rows; r++) {
                     int row = r * out;
                     for (int j = o0; j < o1; j++) {
                         sums[j - o0] += dzs[row + j];
                     }
                 }
+            }
+            if (sums != null) {
                 int[] dbw = db.words();
                 for (int j = o0; j < o1; j++) {
                     float s = (float) sums[j - o0];
@@ -277,9 +298,6 @@ final class CpuDense {
         });
         // dzs holds the whole dz unrounded (tf32 rounds it in place) and this launch wrote neither dy nor y:
         // a dense_backward_data of the same dy and y right after this launch may take it as it is
-        long dyAt = c.bits[0], yAt = c.bits[1], span = 4L * rows * out;
-        boolean wroteInputs = overlaps(c.bits[3], 4L * out * in, dyAt, span) || overlaps(c.bits[3], 4L * out * in, yAt, span)
-                || (db != null && (overlaps(c.bits[4], 4L * out, dyAt, span) || overlaps(c.bits[4], 4L * out, yAt, span)));
         if (!tf32 && !wroteInputs) {
             c.scratch.recordDz(started, dzs, dyAt, yAt, rows, out, act, slope);
         }
