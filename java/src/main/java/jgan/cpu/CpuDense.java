@@ -88,10 +88,14 @@ final class CpuDense {
         }
     }
 
+    /** Length of the factor array {@link #dzRange} takes (one per task). */
+    static final int FAC_BLOCK = 512;
+
     /**
      * dz = dy * act'(y) for the elements [from, to) of dy and y into {@code dzs[from, to)}, each
      * exactly {@link #dz}. For ReLU and leaky ReLU the factor act'(y) (1, or 0 / slope where y is
-     * not above zero: a NaN y too) is picked from y's bits with integer masks into {@code fac},
+     * not above zero: a NaN y too) is picked from y's bits with integer masks into {@code fac} (the
+     * calling task's own array of {@link #FAC_BLOCK}, reused block after block, so it stays in L1),
      * then multiplied in a second loop: dy * 1 is dy and dy * slope is {@link #dz}'s product, so
      * the bits are the same, and both loops run as vector code where the branch on y's sign (taken
      * at random for half-dead ReLU layers) mispredicts most of the time.
@@ -99,14 +103,17 @@ final class CpuDense {
     static void dzRange(int[] gw, int go, int[] yw, int yo, float[] dzs, int[] fac, int from, int to, int act, float slope) {
         if (act == 1 || act == 2) {
             int other = act == 1 ? 0 : bits(slope);
-            for (int i = from; i < to; i++) {
-                // y > 0f  <=>  its bits are in [1, 0x7f800000] (+Inf included, NaN and -0 not)  <=>  t in [0, 0x7f7fffff]
-                int t = yw[yo + i] - 1;
-                int mask = ~((t | (0x7f7fffff - t)) >> 31);
-                fac[i] = (mask & 0x3f800000) | (~mask & other);
-            }
-            for (int i = from; i < to; i++) {
-                dzs[i] = f(gw, go + i) * f(fac, i);
+            for (int b0 = from; b0 < to; b0 += FAC_BLOCK) {
+                int n = Math.min(FAC_BLOCK, to - b0), y0 = yo + b0, g0 = go + b0;
+                for (int k = 0; k < n; k++) {
+                    // y > 0f  <=>  its bits are in [1, 0x7f800000] (+Inf included, NaN and -0 not)  <=>  t in [0, 0x7f7fffff]
+                    int t = yw[y0 + k] - 1;
+                    int mask = ~((t | (0x7f7fffff - t)) >> 31);
+                    fac[k] = (mask & 0x3f800000) | (~mask & other);
+                }
+                for (int k = 0; k < n; k++) {
+                    dzs[b0 + k] = f(gw, g0 + k) * f(fac, k);
+                }
             }
         } else if (act == 0) {
             for (int i = from; i < to; i++) {
@@ -197,7 +204,6 @@ final class CpuDense {
         // dz is array a already when this launch follows the dense_backward_weight of the same dy and y
         // (DenseLayer's order), which left it there unrounded: the same values this launch would compute
         boolean haveDz = c.scratch.holdsDz(dzs, c.bits[0], c.bits[1], rows, out, act, slope);
-        int[] fac = haveDz ? null : c.scratch.ints(rows * out);
         toFloats(c, w, ws, (long) out * in, tf32);
         int block = rowsPerTask(rows, (long) in * out);
         int[] gw = dy.words(), yw = y.words(), dxw = dx.words();
@@ -206,7 +212,7 @@ final class CpuDense {
         c.parallel.run(CpuParallel.tasks(rows, block), t -> {
             int r0 = t * block, r1 = Math.min(rows, r0 + block), nr = r1 - r0;
             if (!haveDz) {
-                dzRange(gw, go, yw, yo, dzs, fac, r0 * out, r1 * out, act, slope);
+                dzRange(gw, go, yw, yo, dzs, new int[FAC_BLOCK], r0 * out, r1 * out, act, slope);
             }
             if (tf32) {
                 for (int i = r0 * out, end = r1 * out; i < end; i++) {
@@ -241,9 +247,8 @@ final class CpuDense {
         long dyAt = c.bits[0], yAt = c.bits[1], span = 4L * rows * out;
         boolean wroteInputs = overlaps(c.bits[3], 4L * out * in, dyAt, span) || overlaps(c.bits[3], 4L * out * in, yAt, span)
                 || (db != null && (overlaps(c.bits[4], 4L * out, dyAt, span) || overlaps(c.bits[4], 4L * out, yAt, span)));
-        int[] fac = c.scratch.ints(rows * out);
         if (wroteInputs) {
-            c.forChunks((long) rows * out, (from, to) -> dzRange(gw, go, yw, yo, dzs, fac, from, to, act, slope));
+            c.forChunks((long) rows * out, (from, to) -> dzRange(gw, go, yw, yo, dzs, new int[FAC_BLOCK], from, to, act, slope));
         }
         toFloats(c, x, xs, (long) rows * in, tf32);
         int block = rowsPerTask(out, (long) rows * in);
@@ -258,6 +263,7 @@ final class CpuDense {
                 java.util.Arrays.fill(sums, 0, no, 0);
             }
             if (!wroteInputs) {
+                int[] fac = new int[FAC_BLOCK];
                 for (int r = 0; r < rows; r++) {
                     int row = r * out;
                     dzRange(gw, go, yw, yo, dzs, fac, row + o0, row + o1, act, slope);
