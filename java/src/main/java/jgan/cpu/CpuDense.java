@@ -33,6 +33,13 @@ import dev.ludovic.netlib.blas.BLAS;
  * are exact in float, and they are accumulated in FP32, as the tensor cores do. The bias gradient
  * sums dz before rounding, as the kernel does.
  *
+ * <p>Passes over memory saved, with the same bits: the backward weight pass makes each task's
+ * columns of dz and adds them to the bias sums in one pass; it leaves the whole dz (unrounded) in
+ * scratch array a, and the backward data pass launched right after it on the same dy and y (as
+ * {@code DenseLayer} orders them) takes dz from there instead of making it again, when nothing has
+ * written device memory in between ({@link CpuScratch#holdsDz}) and the weight pass wrote neither
+ * dy nor y. ReLU and leaky ReLU derivatives are picked with integer masks ({@link #dzRange}).
+ *
  * <p>Device memory is int words (see {@link CpuMemory}); BLAS takes float arrays, so the operands
  * are converted into scratch arrays of the device while being rounded or multiplied by the
  * activation derivative, and the results converted back in the epilogue.
