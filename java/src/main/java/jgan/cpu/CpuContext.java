@@ -63,9 +63,11 @@ public final class CpuContext implements AutoCloseable {
     }
 
     /**
-     * Called before every operation that may write device memory (a launch, a copy to the device
-     * or within it, a fill, an allocation or free): kernels may keep what they computed from
-     * device memory for the very next launch only while nothing else has run in between.
+     * To be called before every operation other than a kernel launch that may write device memory
+     * (a copy to the device or within it, a fill, an allocation or free; {@link CpuKernels.Call#run}
+     * counts launches itself): a kernel may leave what it computed from device memory for the very
+     * next launch, which uses it only when nothing else has run in between. Code that writes the
+     * words of {@link #memory()} directly must call it too.
      */
     public void memoryWritten() {
         scratch.touch();

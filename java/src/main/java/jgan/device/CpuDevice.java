@@ -146,7 +146,6 @@ public final class CpuDevice extends SynchronousDevice {
 
     /** One launch at a time: the scratch arrays are shared. */
     private synchronized void execute(CpuKernels.Kernel k, long[] bits) {
-        context.memoryWritten();
         LaunchProfile p = profile;
         if (p == null) {
             call(k, bits).run();
