@@ -62,6 +62,17 @@ public final class CpuContext implements AutoCloseable {
         return gemmNanos.sum();
     }
 
+    /**
+     * To be called before every operation other than a kernel launch that may write device memory
+     * (a copy to the device or within it, a fill, an allocation or free; {@link CpuKernels.Call#run}
+     * counts launches itself): a kernel may leave what it computed from device memory for the very
+     * next launch, which uses it only when nothing else has run in between. Code that writes the
+     * words of {@link #memory()} directly must call it too.
+     */
+    public void memoryWritten() {
+        scratch.touch();
+    }
+
     public CpuMemory memory() {
         return memory;
     }

@@ -33,6 +33,13 @@ import dev.ludovic.netlib.blas.BLAS;
  * are exact in float, and they are accumulated in FP32, as the tensor cores do. The bias gradient
  * sums dz before rounding, as the kernel does.
  *
+ * <p>Passes over memory saved, with the same bits: the backward weight pass makes each task's
+ * columns of dz and adds them to the bias sums in one pass; it leaves the whole dz (unrounded) in
+ * scratch array a, and the backward data pass launched right after it on the same dy and y (as
+ * {@code DenseLayer} orders them) takes dz from there instead of making it again, when nothing has
+ * written device memory in between ({@link CpuScratch#holdsDz}) and the weight pass wrote neither
+ * dy nor y. ReLU and leaky ReLU derivatives are picked with integer masks ({@link #dzRange}).
+ *
  * <p>Device memory is int words (see {@link CpuMemory}); BLAS takes float arrays, so the operands
  * are converted into scratch arrays of the device while being rounded or multiplied by the
  * activation derivative, and the results converted back in the epilogue.
@@ -85,6 +92,44 @@ final class CpuDense {
             case 2: return y > 0f ? 1f : slope;
             case 3: return 1f - y * y;
             default: return 1f;
+        }
+    }
+
+    /** Length of the factor array {@link #dzRange} takes (one per task). */
+    static final int FAC_BLOCK = 512;
+
+    /**
+     * dz = dy * act'(y) for the elements [from, to) of dy and y into {@code dzs[from, to)}, each
+     * exactly {@link #dz}. For ReLU and leaky ReLU the factor act'(y) (1, or 0 / slope where y is
+     * not above zero: a NaN y too) is picked from y's bits with integer masks into {@code fac} (the
+     * calling task's own array of {@link #FAC_BLOCK}, reused block after block, so it stays in L1),
+     * then multiplied in a second loop: dy * 1 is dy and dy * slope is {@link #dz}'s product, so
+     * the bits are the same, and both loops run as vector code where the branch on y's sign (taken
+     * at random for half-dead ReLU layers) mispredicts most of the time.
+     */
+    static void dzRange(int[] gw, int go, int[] yw, int yo, float[] dzs, int[] fac, int from, int to, int act, float slope) {
+        if (act == 1 || act == 2) {
+            int other = act == 1 ? 0 : bits(slope);
+            for (int b0 = from; b0 < to; b0 += FAC_BLOCK) {
+                int n = Math.min(FAC_BLOCK, to - b0), y0 = yo + b0, g0 = go + b0;
+                for (int k = 0; k < n; k++) {
+                    // y > 0f  <=>  its bits are in [1, 0x7f800000] (+Inf included, NaN and -0 not)  <=>  t in [0, 0x7f7fffff]
+                    int t = yw[y0 + k] - 1;
+                    int mask = ~((t | (0x7f7fffff - t)) >> 31);
+                    fac[k] = (mask & 0x3f800000) | (~mask & other);
+                }
+                for (int k = 0; k < n; k++) {
+                    dzs[b0 + k] = f(gw, g0 + k) * f(fac, k);
+                }
+            }
+        } else if (act == 0) {
+            for (int i = from; i < to; i++) {
+                dzs[i] = f(gw, go + i);
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                dzs[i] = dz(f(gw, go + i), f(yw, yo + i), act, slope);
+            }
         }
     }
 
@@ -163,6 +208,9 @@ final class CpuDense {
         CpuMemory.Ref dy = c.ptr(0, (long) rows * out), y = c.ptr(1, (long) rows * out), w = c.ptr(2, (long) out * in),
                 dx = c.ptr(3, (long) rows * in);
         float[] dzs = c.scratch.a((long) rows * out), ws = c.scratch.b((long) out * in), dxs = c.scratch.c((long) rows * in);
+        // dz is array a already when this launch follows the dense_backward_weight of the same dy and y
+        // (DenseLayer's order), which left it there unrounded: the same values this launch would compute
+        boolean haveDz = c.scratch.holdsDz(dzs, c.bits[0], c.bits[1], rows, out, act, slope);
         toFloats(c, w, ws, (long) out * in, tf32);
         int block = rowsPerTask(rows, (long) in * out);
         int[] gw = dy.words(), yw = y.words(), dxw = dx.words();
@@ -170,9 +218,13 @@ final class CpuDense {
         BLAS blas = c.blas;
         c.parallel.run(CpuParallel.tasks(rows, block), t -> {
             int r0 = t * block, r1 = Math.min(rows, r0 + block), nr = r1 - r0;
-            for (int i = r0 * out, end = r1 * out; i < end; i++) {
-                float v = dz(f(gw, go + i), f(yw, yo + i), act, slope);
-                dzs[i] = tf32 ? Float.intBitsToFloat(tf32Bits(bits(v))) : v;
+            if (!haveDz) {
+                dzRange(gw, go, yw, yo, dzs, new int[FAC_BLOCK], r0 * out, r1 * out, act, slope);
+            }
+            if (tf32) {
+                for (int i = r0 * out, end = r1 * out; i < end; i++) {
+                    dzs[i] = Float.intBitsToFloat(tf32Bits(bits(dzs[i])));
+                }
             }
             blas.sgemm("N", "N", in, nr, out, 1f, ws, 0, in, dzs, r0 * out, Math.max(1, out), 0f, dxs, r0 * in, in);
             for (int i = r0 * in, end = r1 * in; i < end; i++) {
@@ -190,17 +242,21 @@ final class CpuDense {
         if (out <= 0 || in <= 0 || rows < 0) {
             return;
         }
+        long started = c.scratch.epoch();
         CpuMemory.Ref dy = c.ptr(0, (long) rows * out), y = c.ptr(1, (long) rows * out), x = c.ptr(2, (long) rows * in),
                 dw = c.ptr(3, (long) out * in), db = c.ptrOrNull(4, out);
         float[] dzs = c.scratch.a((long) rows * out), xs = c.scratch.b((long) rows * in), dws = c.scratch.c((long) out * in);
         int[] gw = dy.words(), yw = y.words();
         int go = dy.index(), yo = y.index();
-        // dz unrounded (the bias gradient sums it so), x rounded for the GEMM
-        c.forChunks((long) rows * out, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                dzs[i] = dz(f(gw, go + i), f(yw, yo + i), act, slope);
-            }
-        });
+        // dz unrounded (the bias gradient sums it so), x rounded for the GEMM. When this launch writes
+        // neither dy nor y (dw and db elsewhere), each task makes its own columns of dz row by row and adds
+        // them to its bias sums in the same pass; otherwise the whole dz is made first, before any write.
+        long dyAt = c.bits[0], yAt = c.bits[1], span = 4L * rows * out;
+        boolean wroteInputs = overlaps(c.bits[3], 4L * out * in, dyAt, span) || overlaps(c.bits[3], 4L * out * in, yAt, span)
+                || (db != null && (overlaps(c.bits[4], 4L * out, dyAt, span) || overlaps(c.bits[4], 4L * out, yAt, span)));
+        if (wroteInputs) {
+            c.forChunks((long) rows * out, (from, to) -> dzRange(gw, go, yw, yo, dzs, new int[FAC_BLOCK], from, to, act, slope));
+        }
         toFloats(c, x, xs, (long) rows * in, tf32);
         int block = rowsPerTask(out, (long) rows * in);
         int[] dww = dw.words();
@@ -209,15 +265,30 @@ final class CpuDense {
         double[][] perTask = c.scratch.perTask(CpuParallel.tasks(out, block), block);
         c.parallel.run(CpuParallel.tasks(out, block), t -> {
             int o0 = t * block, o1 = Math.min(out, o0 + block), no = o1 - o0;
-            if (db != null) {
-                double[] sums = perTask[t];
+            double[] sums = db == null ? null : perTask[t];
+            if (sums != null) {
                 java.util.Arrays.fill(sums, 0, no, 0);
+            }
+            if (!wroteInputs) {
+                int[] fac = new int[FAC_BLOCK];
+                for (int r = 0; r < rows; r++) {
+                    int row = r * out;
+                    dzRange(gw, go, yw, yo, dzs, fac, row + o0, row + o1, act, slope);
+                    if (sums != null) {
+                        for (int j = o0; j < o1; j++) {
+                            sums[j - o0] += dzs[row + j];
+                        }
+                    }
+                }
+            } else if (sums != null) {
                 for (int r = 0; r < rows; r++) {
                     int row = r * out;
                     for (int j = o0; j < o1; j++) {
                         sums[j - o0] += dzs[row + j];
                     }
                 }
+            }
+            if (sums != null) {
                 int[] dbw = db.words();
                 for (int j = o0; j < o1; j++) {
                     float s = (float) sums[j - o0];
@@ -238,5 +309,15 @@ final class CpuDense {
                 dww[dwo + i] = bits(accumulate ? f(dww, dwo + i) + dws[i] : dws[i]);
             }
         });
+        // dzs holds the whole dz unrounded (tf32 rounds it in place) and this launch wrote neither dy nor y:
+        // a dense_backward_data of the same dy and y right after this launch may take it as it is
+        if (!tf32 && !wroteInputs) {
+            c.scratch.recordDz(started, dzs, dyAt, yAt, rows, out, act, slope);
+        }
+    }
+
+    /** Whether the byte ranges [a, a + aBytes) and [b, b + bBytes) of device addresses (allocation id, offset) meet. */
+    static boolean overlaps(long a, long aBytes, long b, long bBytes) {
+        return (a >>> 32) == (b >>> 32) && a < b + bBytes && b < a + aBytes;
     }
 }

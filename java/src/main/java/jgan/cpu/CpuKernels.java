@@ -208,8 +208,9 @@ public final class CpuKernels {
             this.blas = context.gemm();
         }
 
-        /** Runs the kernel's body on these arguments (the device runs one launch at a time). */
+        /** Runs the kernel's body on these arguments (the device runs one launch at a time); counts as a write of device memory. */
         public void run() {
+            scratch.touch();
             kernel.body().run(this);
         }
 

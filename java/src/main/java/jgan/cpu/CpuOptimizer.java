@@ -73,26 +73,93 @@ final class CpuOptimizer {
         double bc1 = 1 - Math.pow(b1, t), bc2 = 1 - Math.pow(b2, t);
         int[] pw = p.words(), gw = g.words(), mw = m.words(), vw = v.words();
         int po = p.index(), go = g.index(), mo = m.index(), vo = v.index();
+        double[][] scratch = c.scratch.perTask(CpuParallel.tasks(n, CpuKernels.GRAIN), 4 * BLOCK);
         c.forChunks(n, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                double gi = f(gw, go + i);
-                float mi = (float) (b1 * f(mw, mo + i) + (1 - b1) * gi);
-                float vi = (float) (b2 * f(vw, vo + i) + (1 - b2) * gi * gi);
-                mw[mo + i] = bits(mi);
-                vw[vo + i] = bits(vi);
-                // the update uses the moments as stored, as the kernel does
-                double pi = f(pw, po + i);
-                double mhat = mi / bc1, vhat = vi / bc2;
-                float pn = (float) clip(pi - lr * (mhat / (Math.sqrt(vhat) + eps) + wd * pi), clip);
-                pw[po + i] = bits(pn);
-                if (ew != null) {
-                    ew[eo + i] = bits((float) (d * f(ew, eo + i) + (1 - d) * pn));
-                }
-                if (zero) {
-                    gw[go + i] = 0;
-                }
+            double[] s = scratch[from / CpuKernels.GRAIN];
+            for (int b0 = from; b0 < to; b0 += BLOCK) {
+                adamBlock(s, b0, Math.min(to, b0 + BLOCK), pw, po, gw, go, mw, mo, vw, vo, ew, eo, lr, b1, b2, eps, wd, clip, bc1,
+                        bc2, d, zero);
             }
         });
+    }
+
+    /** Elements of a block: small enough that its double arrays stay in L1. */
+    static final int BLOCK = 256;
+
+    /**
+     * Adam on elements [from, to): each element's arithmetic exactly as the one-element form
+     * <pre>
+     *   double gi = g[i];
+     *   float mi = (float) (b1 * m[i] + (1 - b1) * gi), vi = (float) (b2 * v[i] + (1 - b2) * gi * gi);
+     *   m[i] = mi; v[i] = vi;                    // the update uses the moments as stored, as the kernel does
+     *   double pi = p[i], mhat = mi / bc1, vhat = vi / bc2;
+     *   float pn = (float) clip(pi - lr * (mhat / (Math.sqrt(vhat) + eps) + wd * pi), clip);
+     *   p[i] = pn; ema[i] = (float) (d * ema[i] + (1 - d) * pn); if (zero) g[i] = 0;
+     * </pre>
+     * (the same reads and stores per element, in that order), done a step at a time over the
+     * block through double arrays: each loop then converts in one direction only (float to double
+     * or double to float), which the JIT runs as vector code, where the one-element loop's
+     * float-double-float chains run several times slower. Same operations, same order: same bits.
+     */
+    private static void adamBlock(double[] s, int from, int to, int[] pw, int po, int[] gw, int go, int[] mw, int mo, int[] vw,
+                                  int vo, int[] ew, int eo, double lr, double b1, double b2, double eps, double wd, double clip,
+                                  double bc1, double bc2, double d, boolean zero) {
+        int n = to - from;
+        // s: [0, B) g, [B, 2B) m then mhat's source, [2B, 3B) v, [3B, 4B) p then the new p
+        final int G = 0, M = BLOCK, V = 2 * BLOCK, P = 3 * BLOCK;
+        for (int k = 0; k < n; k++) {
+            s[G + k] = f(gw, go + from + k);
+        }
+        for (int k = 0; k < n; k++) {
+            s[M + k] = f(mw, mo + from + k);
+        }
+        for (int k = 0; k < n; k++) {
+            s[V + k] = f(vw, vo + from + k);
+        }
+        for (int k = 0; k < n; k++) {
+            double gi = s[G + k];
+            mw[mo + from + k] = bits((float) (b1 * s[M + k] + (1 - b1) * gi));
+        }
+        for (int k = 0; k < n; k++) {
+            double gi = s[G + k];
+            vw[vo + from + k] = bits((float) (b2 * s[V + k] + (1 - b2) * gi * gi));
+        }
+        for (int k = 0; k < n; k++) {
+            s[M + k] = f(mw, mo + from + k);
+        }
+        for (int k = 0; k < n; k++) {
+            s[V + k] = f(vw, vo + from + k);
+        }
+        for (int k = 0; k < n; k++) {
+            s[P + k] = f(pw, po + from + k);
+        }
+        for (int k = 0; k < n; k++) {
+            double pi = s[P + k];
+            double mhat = s[M + k] / bc1, vhat = s[V + k] / bc2;
+            s[P + k] = pi - lr * (mhat / (Math.sqrt(vhat) + eps) + wd * pi);
+        }
+        if (clip > 0) {
+            for (int k = 0; k < n; k++) {
+                s[P + k] = clip(s[P + k], clip);
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            pw[po + from + k] = bits((float) s[P + k]);
+        }
+        if (ew != null) {
+            for (int k = 0; k < n; k++) {
+                s[P + k] = f(pw, po + from + k);
+            }
+            for (int k = 0; k < n; k++) {
+                s[M + k] = f(ew, eo + from + k);
+            }
+            for (int k = 0; k < n; k++) {
+                ew[eo + from + k] = bits((float) (d * s[M + k] + (1 - d) * s[P + k]));
+            }
+        }
+        if (zero) {
+            java.util.Arrays.fill(gw, go + from, go + to, 0);
+        }
     }
 
     static void sgd(Call c) {

@@ -10,6 +10,57 @@ final class CpuScratch {
     private double[][] perTask = new double[0][];
     private int[] ints = new int[0];
 
+    /**
+     * Counts the operations that may write device memory (launches, copies to the device and
+     * within it, fills, allocations and frees): {@link CpuContext#memoryWritten()}.
+     */
+    private final java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * What array {@link #a} holds after a dense_backward_weight without tf32: dz = dy * act'(y)
+     * of the whole [rows][out], unrounded, for these arguments, made in operation {@code dzEpoch}.
+     */
+    private float[] dzArray;
+    private long dzEpoch = -1, dzDy, dzY;
+    private int dzRows, dzOut, dzAct, dzSlope;
+
+    long epoch() {
+        return epoch.get();
+    }
+
+    void touch() {
+        epoch.incrementAndGet();
+    }
+
+    /**
+     * Records that {@code dz} (array a) holds dz of these arguments, computed by the operation
+     * that began at {@code started} (an {@link #epoch()}); nothing is recorded if another
+     * operation began since (see {@link #holdsDz}).
+     */
+    void recordDz(long started, float[] dz, long dy, long y, int rows, int out, int act, float slope) {
+        if (epoch() != started) {
+            dzEpoch = -1;
+            return;
+        }
+        dzArray = dz;
+        dzEpoch = started;
+        dzDy = dy;
+        dzY = y;
+        dzRows = rows;
+        dzOut = out;
+        dzAct = act;
+        dzSlope = Float.floatToRawIntBits(slope);
+    }
+
+    /**
+     * Whether {@code dz} holds dz = dy * act'(y) of these arguments: recorded by the operation just
+     * before this one (nothing has written device memory since), with the same pointers and sizes.
+     */
+    boolean holdsDz(float[] dz, long dy, long y, int rows, int out, int act, float slope) {
+        return dzArray == dz && dzEpoch == epoch() - 1 && dzDy == dy && dzY == y && dzRows == rows && dzOut == out
+                && dzAct == act && dzSlope == Float.floatToRawIntBits(slope);
+    }
+
     float[] a(long n) {
         return get(0, n);
     }

@@ -218,6 +218,7 @@ public final class CpuDevice extends SynchronousDevice {
     @Override
     public void copyToDevice(float[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
         CpuMemory.Ref to = hostCopy("copy from host to device", src.length, srcOffset, count, dst, dstByteOffset);
+        context.memoryWritten();
         int[] w = to.words();
         for (int i = 0, o = to.index(); i < count; i++) {
             w[o + i] = Float.floatToRawIntBits(src[srcOffset + i]);
@@ -236,6 +237,7 @@ public final class CpuDevice extends SynchronousDevice {
     @Override
     public void copyToDevice(int[] src, int srcOffset, DeviceBuffer dst, long dstByteOffset, int count) {
         CpuMemory.Ref to = hostCopy("copy from host to device", src.length, srcOffset, count, dst, dstByteOffset);
+        context.memoryWritten();
         System.arraycopy(src, srcOffset, to.words(), to.index(), count);
     }
 
@@ -255,6 +257,7 @@ public final class CpuDevice extends SynchronousDevice {
         memory.decode(from, words, "device copy source");
         memory.decode(to, words, "device copy destination");
         run(() -> timed("device_copy", words, () -> {
+            context.memoryWritten();
             CpuMemory.Ref s = memory.decode(from, words, "device copy source");
             CpuMemory.Ref d = memory.decode(to, words, "device copy destination");
             System.arraycopy(s.words(), s.index(), d.words(), d.index(), words);
@@ -268,6 +271,7 @@ public final class CpuDevice extends SynchronousDevice {
         long to = dst.address() + byteOffset;
         memory.decode(to, count, "fill");
         run(() -> timed("fill32", count, () -> {
+            context.memoryWritten();
             CpuMemory.Ref d = memory.decode(to, count, "fill");
             Arrays.fill(d.words(), d.index(), d.index() + (int) count, bits);
         }));
@@ -285,11 +289,13 @@ public final class CpuDevice extends SynchronousDevice {
 
     @Override
     protected long rawAllocate(long bytes) {
+        context.memoryWritten();
         return memory.allocate(bytes);
     }
 
     @Override
     protected void rawFree(long address) {
+        context.memoryWritten();
         memory.free(address);
     }
 

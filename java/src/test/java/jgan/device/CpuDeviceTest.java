@@ -331,6 +331,74 @@ class CpuDeviceTest {
         return out;
     }
 
+    /**
+     * dense_backward_data takes dz from the dense_backward_weight launched just before it on the
+     * same dy and y (DenseLayer's order) instead of computing it again: its dx must be the bits it
+     * gives alone, for every activation and math mode, and it must compute dz afresh when dy was
+     * written in between, when another launch ran in between, or when the weight pass wrote its
+     * gradient over dy.
+     */
+    @Test
+    void denseBackwardDataAfterTheWeightPassIsTheSameAsAlone() {
+        SplittableRandom r = new SplittableRandom(5);
+        int rows = 70, in = 33, out = 48;
+        float[] dyValues = RandomData.normal(r, rows * out, 1), dy2Values = RandomData.normal(r, rows * out, 1);
+        try (CpuDevice d = new CpuDevice(2);
+             Tensor x = Tensor.of(d, Shape.of(rows, in), RandomData.normal(r, rows * in, 1));
+             Tensor w = Tensor.of(d, Shape.of(out, in), RandomData.normal(r, out * in, 0.2));
+             Tensor b = Tensor.of(d, Shape.of(out), RandomData.normal(r, out, 0.2));
+             Tensor y = Tensor.empty(d, Shape.of(rows, out)); Tensor dy = Tensor.of(d, Shape.of(rows, out), dyValues);
+             Tensor dx = Tensor.empty(d, Shape.of(rows, in)); Tensor dw = Tensor.empty(d, Shape.of(out, in));
+             Tensor db = Tensor.empty(d, Shape.of(out));
+             // dy in the same buffer as a weight gradient written over it
+             Tensor shared = Tensor.empty(d, Shape.of(rows * out)); Tensor dyShared = shared.view(0, Shape.of(rows, out));
+             Tensor dwOverDy = shared.view(0, Shape.of(out, in))) {
+            for (Activation act : Activation.values()) {
+                for (MathMode wMode : MathMode.values()) {
+                    for (MathMode dMode : MathMode.values()) {
+                        String what = act + ", weight pass " + wMode + ", data pass " + dMode;
+                        Dense.forward(x, w, b, y, act, 0.2f, MathMode.FP32);
+                        d.copyToDevice(dyValues, 0, dy.buffer(), dy.byteOffset(), dyValues.length);
+                        Dense.backwardData(dy, y, w, dx, act, 0.2f, dMode);
+                        float[] alone = dx.toArray();
+                        Dense.backwardWeight(dy, y, x, dw, db, act, 0.2f, true, wMode);
+                        Dense.backwardData(dy, y, w, dx, act, 0.2f, dMode);
+                        assertArrayEquals(bitsOf(alone), bitsOf(dx.toArray()), "right after the weight pass: " + what);
+
+                        Dense.backwardData(dy, y, w, dx, act, 0.2f, dMode); // a launch in between
+                        assertArrayEquals(bitsOf(alone), bitsOf(dx.toArray()), "data pass twice: " + what);
+
+                        d.copyToDevice(dy2Values, 0, dy.buffer(), dy.byteOffset(), dy2Values.length);
+                        Dense.backwardData(dy, y, w, dx, act, 0.2f, dMode);
+                        float[] alone2 = dx.toArray();
+                        d.copyToDevice(dyValues, 0, dy.buffer(), dy.byteOffset(), dyValues.length);
+                        Dense.backwardWeight(dy, y, x, dw, db, act, 0.2f, false, wMode);
+                        d.copyToDevice(dy2Values, 0, dy.buffer(), dy.byteOffset(), dy2Values.length);
+                        Dense.backwardData(dy, y, w, dx, act, 0.2f, dMode);
+                        assertArrayEquals(bitsOf(alone2), bitsOf(dx.toArray()), "dy written after the weight pass: " + what);
+
+                        d.copyToDevice(dyValues, 0, shared.buffer(), shared.byteOffset(), dyValues.length);
+                        Dense.backwardWeight(dyShared, y, x, dwOverDy, null, act, 0.2f, false, wMode);
+                        float[] overwritten = dyShared.toArray();
+                        Dense.backwardData(dyShared, y, w, dx, act, 0.2f, dMode);
+                        float[] afterOverwrite = dx.toArray();
+                        d.copyToDevice(overwritten, 0, dy.buffer(), dy.byteOffset(), overwritten.length);
+                        Dense.backwardData(dy, y, w, dx, act, 0.2f, dMode);
+                        assertArrayEquals(bitsOf(dx.toArray()), bitsOf(afterOverwrite), "weight gradient written over dy: " + what);
+                    }
+                }
+            }
+        }
+    }
+
+    private static int[] bitsOf(float[] v) {
+        int[] b = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            b[i] = Float.floatToRawIntBits(v[i]);
+        }
+        return b;
+    }
+
     @Test
     void resultsDoNotDependOnTheThreadCount() {
         List<int[]> twice = workload(dev);
