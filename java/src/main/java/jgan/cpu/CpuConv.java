@@ -1,8 +1,5 @@
 package jgan.cpu;
 
-import static jgan.cpu.CpuDense.activate;
-import static jgan.cpu.CpuDense.dz;
-import static jgan.cpu.CpuDense.grad;
 import static jgan.cpu.CpuDense.rowsPerTask;
 import static jgan.cpu.CpuDense.tf32Bits;
 import static jgan.cpu.CpuKernels.bits;
@@ -136,7 +133,7 @@ final class CpuConv {
                         for (int i = 0; i < c; i++) {
                             float v = f(xw, xo + src + i);
                             if (aw != null) {
-                                v *= grad(f(aw, ao + src + i), act, slope);
+                                v *= CpuActBits.grad(aw[ao + src + i], act, slope);
                             }
                             col[at + i] = tf32 ? Float.intBitsToFloat(tf32Bits(bits(v))) : v;
                         }
@@ -212,7 +209,8 @@ final class CpuConv {
      * fprop's epilogue over elements [from, to) of ys (rows of k): v = ys + bias; ys = v (post-bias,
      * pre-activation: what BN normalises; kept only when {@code keep}, for the statistics
      * partials); y = act(v). One loop per activation, so that the JIT compiles each without the
-     * switch.
+     * switch; the activation's sign test by masks on the bits (CpuActBits: the same bits, no
+     * mispredicted branch per element).
      */
     private static void epilogue(float[] ys, float[] bs, int[] yw, int yo, int from, int to, int k, int act, float slope, boolean keep) {
         if (act == 0 && !keep) {
@@ -224,8 +222,7 @@ final class CpuConv {
         } else if (act == 2 && !keep) {
             for (int i = from; i < to; i += k) {
                 for (int j = 0; j < k; j++) {
-                    float v = ys[i + j] + bs[j];
-                    yw[yo + i + j] = bits(v < 0f ? slope * v : v);
+                    yw[yo + i + j] = CpuActBits.leakyBits(ys[i + j] + bs[j], slope);
                 }
             }
         } else if (act == 0) {
@@ -241,7 +238,7 @@ final class CpuConv {
                 for (int j = 0; j < k; j++) {
                     float v = ys[i + j] + bs[j];
                     ys[i + j] = v;
-                    yw[yo + i + j] = bits(v < 0f ? 0f : v);
+                    yw[yo + i + j] = CpuActBits.reluBits(v);
                 }
             }
         } else if (act == 2) {
@@ -249,7 +246,7 @@ final class CpuConv {
                 for (int j = 0; j < k; j++) {
                     float v = ys[i + j] + bs[j];
                     ys[i + j] = v;
-                    yw[yo + i + j] = bits(v < 0f ? slope * v : v);
+                    yw[yo + i + j] = CpuActBits.leakyBits(v, slope);
                 }
             }
         } else {
@@ -257,7 +254,7 @@ final class CpuConv {
                 for (int j = 0; j < k; j++) {
                     float v = ys[i + j] + bs[j];
                     ys[i + j] = v;
-                    yw[yo + i + j] = bits(activate(v, act, slope));
+                    yw[yo + i + j] = CpuActBits.activateBits(v, act, slope);
                 }
             }
         }
@@ -350,7 +347,7 @@ final class CpuConv {
             int i0 = t * images, i1 = Math.min(pr.n, i0 + images);
             int m0 = i0 * pq, m1 = i1 * pq, nm = m1 - m0;
             for (int i = m0 * k, end = m1 * k; i < end; i++) {
-                float v = yw == null ? f(gw, go + i) : dz(f(gw, go + i), f(yw, yo + i), act, slope);
+                float v = yw == null ? f(gw, go + i) : CpuActBits.dz(f(gw, go + i), yw[yo + i], act, slope);
                 dzs[i] = tf32 ? Float.intBitsToFloat(tf32Bits(bits(v))) : v;
             }
             blas.sgemm("N", "N", rsc, nm, k, 1f, fs, 0, rsc, dzs, m0 * k, k, 0f, dcol, m0 * rsc, rsc);
@@ -367,8 +364,8 @@ final class CpuConv {
                             sum += dcol[(rowBase + taps[ct + 2 + 2 * b]) * rsc + r * pr.s + taps[ct + 1 + 2 * b]];
                         }
                     }
-                    float v = activate((float) sum + bs[0], outAct, slope);
-                    dxw[dxo + px] = bits(accumulate ? f(dxw, dxo + px) + v : v);
+                    int vb = CpuActBits.activateBits((float) sum + bs[0], outAct, slope);
+                    dxw[dxo + px] = accumulate ? bits(f(dxw, dxo + px) + Float.intBitsToFloat(vb)) : vb;
                 }
                 return;
             }
@@ -387,8 +384,8 @@ final class CpuConv {
                 }
                 int out = dxo + px * ch;
                 for (int i = 0; i < ch; i++) {
-                    float v = activate((float) acc[i] + bs[i], outAct, slope);
-                    dxw[out + i] = bits(accumulate ? f(dxw, out + i) + v : v);
+                    int vb = CpuActBits.activateBits((float) acc[i] + bs[i], outAct, slope);
+                    dxw[out + i] = accumulate ? bits(f(dxw, out + i) + Float.intBitsToFloat(vb)) : vb;
                 }
             }
         });
@@ -422,7 +419,7 @@ final class CpuConv {
         c.parallel.run(CpuParallel.tasks(m, rowBlock), t -> {
             int m0 = t * rowBlock, m1 = Math.min(m, m0 + rowBlock);
             for (int i = m0 * k, end = m1 * k; i < end; i++) {
-                dzs[i] = yw == null ? f(gw, go + i) : dz(f(gw, go + i), f(yw, yo + i), act, slope);
+                dzs[i] = yw == null ? f(gw, go + i) : CpuActBits.dz(f(gw, go + i), yw[yo + i], act, slope);
             }
             im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, m0, m1);
         });
@@ -499,7 +496,7 @@ final class CpuConv {
         c.parallel.run(splits, z -> {
             int r0 = z * chunk, r1 = Math.min(m, r0 + chunk), nr = r1 - r0;
             for (int i = r0 * k, end = r1 * k; i < end; i++) {
-                dzs[i] = yw == null ? f(gw, go + i) : dz(f(gw, go + i), f(yw, yo + i), act, slope);
+                dzs[i] = yw == null ? f(gw, go + i) : CpuActBits.dz(f(gw, go + i), yw[yo + i], act, slope);
             }
             if (withBias) {
                 double[] sums = perSplit[z];
@@ -566,7 +563,7 @@ final class CpuConv {
             for (int r = b * chunk, r1 = Math.min(rows, r + chunk); r < r1; r++) {
                 for (int j = 0, e = r * cols; j < cols; j++, e++) {
                     float v = f(gw, go + e);
-                    acc[j] += yw == null ? v : v * grad(f(yw, yo + e), act, slope);
+                    acc[j] += yw == null ? v : v * CpuActBits.grad(yw[yo + e], act, slope);
                 }
             }
             if (split) {
