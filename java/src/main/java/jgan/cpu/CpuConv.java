@@ -96,6 +96,17 @@ final class CpuConv {
      */
     private static void im2col(Problem pr, int[] xw, int xo, int[] aw, int ao, int act, float slope, boolean tf32, float[] col,
                                int m0, int m1) {
+        im2col(pr, xw, xo, aw, ao, act, slope, tf32, col, m0, m1, 0, pr.r);
+    }
+
+    /**
+     * im2col as above, of the filter rows r in [rFrom, rTo) only: the columns [rFrom*S*C, rTo*S*C)
+     * of each row of col (the others are left as they are). A filter row's S taps inside the image
+     * are S*C contiguous words of x, copied as bytes ({@link CpuWords#toFloats}) when nothing is
+     * applied to them.
+     */
+    private static void im2col(Problem pr, int[] xw, int xo, int[] aw, int ao, int act, float slope, boolean tf32, float[] col,
+                               int m0, int m1, int rFrom, int rTo) {
         int rsc = pr.rsc(), pq = pr.p * pr.q, c = pr.c;
         for (int m = m0; m < m1; m++) {
             int img = m / pq, rem = m % pq;
@@ -104,7 +115,7 @@ final class CpuConv {
             int row = m * rsc;
             // the S taps of a filter row read S*C contiguous words when the dilation is 1 and all are inside
             boolean wInside = pr.dw == 1 && w0 >= 0 && w0 + pr.s <= pr.w && aw == null && !tf32;
-            for (int r = 0; r < pr.r; r++) {
+            for (int r = rFrom; r < rTo; r++) {
                 int hh = h0 + r * pr.dh;
                 int at = row + r * pr.s * c;
                 if (hh < 0 || hh >= pr.h) {
@@ -112,10 +123,7 @@ final class CpuConv {
                     continue;
                 }
                 if (wInside) {
-                    int src = xo + base + (hh * pr.w + w0) * c;
-                    for (int i = 0, n = pr.s * c; i < n; i++) {
-                        col[at + i] = Float.intBitsToFloat(xw[src + i]);
-                    }
+                    CpuWords.toFloats(xw, xo + base + (hh * pr.w + w0) * c, col, at, pr.s * c);
                     continue;
                 }
                 for (int s = 0; s < pr.s; s++, at += c) {
@@ -346,9 +354,11 @@ final class CpuConv {
         c.parallel.run(tasks, t -> {
             int i0 = t * images, i1 = Math.min(pr.n, i0 + images);
             int m0 = i0 * pq, m1 = i1 * pq, nm = m1 - m0;
-            for (int i = m0 * k, end = m1 * k; i < end; i++) {
-                float v = yw == null ? f(gw, go + i) : CpuActBits.dz(f(gw, go + i), yw[yo + i], act, slope);
-                dzs[i] = tf32 ? Float.intBitsToFloat(tf32Bits(bits(v))) : v;
+            dzRows(gw, go, yw, yo, act, slope, dzs, m0 * k, m1 * k);
+            if (tf32) {
+                for (int i = m0 * k, end = m1 * k; i < end; i++) {
+                    dzs[i] = Float.intBitsToFloat(tf32Bits(bits(dzs[i])));
+                }
             }
             blas.sgemm("N", "N", rsc, nm, k, 1f, fs, 0, rsc, dzs, m0 * k, k, 0f, dcol, m0 * rsc, rsc);
             // col2im as a gather: each dx pixel sums the dcol rows of the taps that reach it, in (r, s) order
@@ -418,9 +428,7 @@ final class CpuConv {
         int rowBlock = Math.max(1, CpuKernels.GRAIN / Math.max(1, rsc));
         c.parallel.run(CpuParallel.tasks(m, rowBlock), t -> {
             int m0 = t * rowBlock, m1 = Math.min(m, m0 + rowBlock);
-            for (int i = m0 * k, end = m1 * k; i < end; i++) {
-                dzs[i] = yw == null ? f(gw, go + i) : CpuActBits.dz(f(gw, go + i), yw[yo + i], act, slope);
-            }
+            dzRows(gw, go, yw, yo, act, slope, dzs, m0 * k, m1 * k);
             im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, m0, m1);
         });
         // db: the column sums of dz per split, in double, rounded once (before dz is rounded)
@@ -476,28 +484,29 @@ final class CpuConv {
     }
 
     /**
-     * wgrad with a split workspace of at least {@link #SPLIT_TASKS} splits: one task a split, which
-     * takes its own rows of N*P*Q through every stage while they are in cache: dz (and the split's
-     * bias-gradient partial, summed in double before rounding), im2col, one GEMM over the whole
-     * R*S*C (dw^T[RSC][K] = col^T dz over the split's rows), then the transposed store into the
-     * split's workspace. Each workspace element is written by one task, so no bit depends on the
-     * thread count. (The row-block / column-block path below it made im2col of all N*P*Q rows
-     * first, an array of N*P*Q*R*S*C floats written and read back from memory, and cut each
-     * split's GEMM into blocks of columns that each packed dz again.)
+     * wgrad with a split workspace of at least {@link #SPLIT_TASKS} splits, in two rounds of tasks.
+     * First one task a split: its rows of dz (and the split's bias-gradient partial, summed in
+     * double before rounding). Then one task a (split, part of the filter rows): im2col of the
+     * split's rows for those filter rows only, one GEMM over the split's rows for those columns of
+     * R*S*C (dw[K][cols] = dz^T col, in dw's own orientation, so the result goes to the split's
+     * workspace as plain rows), while they are in cache. The filter rows are cut in {@link
+     * #wgradParts} parts fixed by the shape, so that the tasks share out evenly on the threads (9
+     * splits, DCGAN-28's D conv2, left one of 2 threads idle a ninth of the time). Each workspace
+     * element is one GEMM's sum over the split's rows, written by one task, so no bit depends on
+     * the thread count. (An earlier form made im2col of all N*P*Q rows first, an array of
+     * N*P*Q*R*S*C floats written and read back from memory, and then stored dw^T transposed.)
      */
     private static void wgradBySplit(Problem pr, int[] gw, int go, int[] yw, int yo, int[] xw, int xo, int[] aw, int ao, int act,
                                      int xAct, float slope, boolean tf32, boolean withBias, CpuMemory.Ref ws, int splits, int chunk,
                                      float[] col, float[] dws, float[] dzs, CpuKernels.Call c) {
-        int m = (int) pr.npq(), rsc = pr.rsc(), k = pr.k;
+        int m = (int) pr.npq(), rsc = pr.rsc(), k = pr.k, sc = pr.s * pr.c;
         double[][] perSplit = withBias ? c.scratch.perTask(splits, k) : null;
         int[] ww = ws.words();
         int wo = ws.index();
         BLAS blas = c.blas;
         c.parallel.run(splits, z -> {
-            int r0 = z * chunk, r1 = Math.min(m, r0 + chunk), nr = r1 - r0;
-            for (int i = r0 * k, end = r1 * k; i < end; i++) {
-                dzs[i] = yw == null ? f(gw, go + i) : CpuActBits.dz(f(gw, go + i), yw[yo + i], act, slope);
-            }
+            int r0 = z * chunk, r1 = Math.min(m, r0 + chunk);
+            dzRows(gw, go, yw, yo, act, slope, dzs, r0 * k, r1 * k);
             if (withBias) {
                 double[] sums = perSplit[z];
                 columnSums(dzs, r0, r1, k, sums);
@@ -510,20 +519,55 @@ final class CpuConv {
                     dzs[i] = Float.intBitsToFloat(tf32Bits(bits(dzs[i])));
                 }
             }
-            im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, r0, r1);
-            int base = z * k * rsc;
-            blas.sgemm("N", "T", k, rsc, nr, 1f, dzs, r0 * k, k, col, r0 * rsc, rsc, 0f, dws, base, k);
-            // dws holds dw^T [RSC][K]: store dw [K][RSC] by tiles of 16 columns (the 16 rows of dws read stay in cache across j)
-            for (int i0 = 0; i0 < rsc; i0 += 16) {
-                int i1 = Math.min(rsc, i0 + 16);
-                for (int j = 0; j < k; j++) {
-                    int to = wo + base + j * rsc;
-                    for (int i = i0; i < i1; i++) {
-                        ww[to + i] = bits(dws[base + i * k + j]);
-                    }
-                }
+        });
+        int parts = wgradParts(pr), rowsPerPart = (pr.r + parts - 1) / parts;
+        c.parallel.run(splits * parts, t -> {
+            int z = t / parts, f0 = (t % parts) * rowsPerPart, f1 = Math.min(pr.r, f0 + rowsPerPart);
+            if (f0 >= f1) {
+                return;
+            }
+            int r0 = z * chunk, r1 = Math.min(m, r0 + chunk), nr = r1 - r0;
+            int c0 = f0 * sc, nc = (f1 - f0) * sc, base = z * k * rsc;
+            im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, r0, r1, f0, f1);
+            // column-major: dw^T[cols][K] (ld rsc) = col^T[cols][rows] dz[rows][K], i.e. row-major dw[K][cols]
+            blas.sgemm("N", "T", nc, k, nr, 1f, col, r0 * rsc + c0, rsc, dzs, r0 * k, k, 0f, dws, base + c0, rsc);
+            for (int j = 0; j < k; j++) {
+                CpuWords.toWords(dws, base + j * rsc + c0, ww, wo + base + j * rsc + c0, nc);
             }
         });
+    }
+
+    /**
+     * Parts of the filter rows wgradBySplit cuts each split's GEMM into: 2 where each half keeps
+     * at least {@link #WGRAD_MIN_COLS} columns, else 1. A function of the shape alone.
+     */
+    static int wgradParts(Problem pr) {
+        return pr.r >= 2 && (pr.r / 2) * pr.s * pr.c >= WGRAD_MIN_COLS ? 2 : 1;
+    }
+
+    /**
+     * dzs[i] = dz(dy[i], y[i]) = dy * act'(y) for i in [from, to) (dy alone when y is null), as
+     * {@link CpuDense#dz} gives it (CpuActBits: the same bits without a branch per element); one
+     * loop per activation, and a byte copy for the identity.
+     */
+    static void dzRows(int[] gw, int go, int[] yw, int yo, int act, float slope, float[] dzs, int from, int to) {
+        if (yw == null || act == 0) {
+            CpuWords.toFloats(gw, go + from, dzs, from, to - from);
+        } else if (act == 1) {
+            for (int i = from; i < to; i++) {
+                dzs[i] = Float.intBitsToFloat(gw[go + i]) * Float.intBitsToFloat(CpuActBits.posMask(yw[yo + i]) & CpuActBits.ONE);
+            }
+        } else if (act == 2) {
+            for (int i = from; i < to; i++) {
+                int g = gw[go + i];
+                dzs[i] = Float.intBitsToFloat(CpuActBits.select(CpuActBits.posMask(yw[yo + i]), g,
+                        bits(Float.intBitsToFloat(g) * slope)));
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                dzs[i] = CpuActBits.dz(Float.intBitsToFloat(gw[go + i]), yw[yo + i], act, slope);
+            }
+        }
     }
 
     /** sums[j] = the sum over rows r0..r1-1 of dzs[r * k + j], j < k, in double (the bias gradient of one split). */
