@@ -134,9 +134,7 @@ final class CpuConv {
                     }
                     int src = base + (hh * pr.w + ww) * c;
                     if (aw == null && !tf32) {
-                        for (int i = 0; i < c; i++) {
-                            col[at + i] = Float.intBitsToFloat(xw[xo + src + i]);
-                        }
+                        CpuWords.toFloats(xw, xo + src, col, at, c);
                     } else {
                         for (int i = 0; i < c; i++) {
                             float v = f(xw, xo + src + i);
@@ -198,7 +196,7 @@ final class CpuConv {
             bs[j] = bias == null ? 0f : f(bias.words(), bias.index() + j);
         }
         int block = fpropBlock(m, (long) k * rsc);
-        double[][] sums = partials == null ? null : c.scratch.perTask(CpuParallel.tasks(m, block), k);
+        double[][] sums = partials == null ? null : c.scratch.perTask(CpuParallel.tasks(m, block), 2 * k);
         int[] xw = x.words(), yw = y.words(), aw = xa == null ? null : xa.words();
         int xo = x.index(), yo = y.index(), ao = xa == null ? 0 : xa.index();
         BLAS blas = c.blas;
@@ -268,27 +266,35 @@ final class CpuConv {
         }
     }
 
-    /** {count, mean, m2} per channel of each 64-row tile in [m0, m1) (m0 a multiple of 64), two-pass in double. */
-    private static void bnPartials(float[] ys, int k, int m0, int m1, CpuMemory.Ref partials, double[] mean) {
+    /**
+     * {count, mean, m2} per channel of each 64-row tile in [m0, m1) (m0 a multiple of 64), two-pass in
+     * double. Both passes go along the rows (acc: [0, k) the means, [k, 2k) the squared deviations),
+     * each channel's sums still in row order, so the bits are those of a channel-by-channel loop.
+     */
+    private static void bnPartials(float[] ys, int k, int m0, int m1, CpuMemory.Ref partials, double[] acc) {
         int[] pw = partials.words();
         for (int t0 = m0; t0 < m1; t0 += BN_TILE) {
             int t1 = Math.min(m1, t0 + BN_TILE), rows = t1 - t0;
-            java.util.Arrays.fill(mean, 0, k, 0);
+            java.util.Arrays.fill(acc, 0, 2 * k, 0);
             for (int i = t0; i < t1; i++) {
                 for (int j = 0; j < k; j++) {
-                    mean[j] += ys[i * k + j];
+                    acc[j] += ys[i * k + j];
+                }
+            }
+            for (int j = 0; j < k; j++) {
+                acc[j] /= rows;
+            }
+            for (int i = t0; i < t1; i++) {
+                for (int j = 0; j < k; j++) {
+                    double d = ys[i * k + j] - acc[j];
+                    acc[k + j] += d * d;
                 }
             }
             int base = partials.index() + (t0 / BN_TILE) * k * 3;
             for (int j = 0; j < k; j++) {
-                double mu = mean[j] / rows, m2 = 0;
-                for (int i = t0; i < t1; i++) {
-                    double d = ys[i * k + j] - mu;
-                    m2 += d * d;
-                }
                 pw[base + 3 * j] = bits(rows);
-                pw[base + 3 * j + 1] = bits((float) mu);
-                pw[base + 3 * j + 2] = bits((float) m2);
+                pw[base + 3 * j + 1] = bits((float) acc[j]);
+                pw[base + 3 * j + 2] = bits((float) acc[k + j]);
             }
         }
     }

@@ -15,6 +15,9 @@ final class CpuWords {
     private static final long INTS = UNSAFE == null ? 0 : sun.misc.Unsafe.ARRAY_INT_BASE_OFFSET;
     private static final long FLOATS = UNSAFE == null ? 0 : sun.misc.Unsafe.ARRAY_FLOAT_BASE_OFFSET;
 
+    /** Shorter runs (im2col's taps of a one-channel image) go by the loop, cheaper than the call. */
+    private static final int BULK = 16;
+
     private CpuWords() {
     }
 
@@ -34,7 +37,7 @@ final class CpuWords {
     static void toFloats(int[] src, int srcAt, float[] dst, int dstAt, int n) {
         java.util.Objects.checkFromIndexSize(srcAt, n, src.length);
         java.util.Objects.checkFromIndexSize(dstAt, n, dst.length);
-        if (UNSAFE != null) {
+        if (UNSAFE != null && n >= BULK) {
             UNSAFE.copyMemory(src, INTS + 4L * srcAt, dst, FLOATS + 4L * dstAt, 4L * n);
         } else {
             for (int i = 0; i < n; i++) {
@@ -47,7 +50,7 @@ final class CpuWords {
     static void toWords(float[] src, int srcAt, int[] dst, int dstAt, int n) {
         java.util.Objects.checkFromIndexSize(srcAt, n, src.length);
         java.util.Objects.checkFromIndexSize(dstAt, n, dst.length);
-        if (UNSAFE != null) {
+        if (UNSAFE != null && n >= BULK) {
             UNSAFE.copyMemory(src, FLOATS + 4L * srcAt, dst, INTS + 4L * dstAt, 4L * n);
         } else {
             for (int i = 0; i < n; i++) {
