@@ -31,7 +31,8 @@ import dev.ludovic.netlib.blas.BLAS;
  * The split-K workspace of wgrad and channel_sums is filled as the kernels fill it (one partial per
  * split of the face's chunk), and conv2d_wgrad_reduce adds the splits in index order.
  *
- * <p>Determinism: every GEMM is cut into blocks fixed by the shape ({@link CpuDense#rowsPerTask}),
+ * <p>Determinism: every GEMM is cut into blocks fixed by the shape ({@link #convTasks} for fprop and
+ * dgrad, the face's splits and {@link #wgradParts} or {@link CpuDense#rowsPerTask} for wgrad),
  * each one single-threaded BLAS call over the whole reduction (the whole R*S*C, K, or wgrad's
  * split of N*P*Q as the face chose it); im2col, col2im and the epilogues are elementwise per task.
  * So no bit depends on the thread count.
@@ -52,8 +53,9 @@ final class CpuConv {
     static final int WGRAD_MIN_COLS = 256;
     /**
      * fprop's row blocks, and dgrad's groups of whole images, have at least this many rows of
-     * N*P*Q when the problem has them: each block is one BLAS call that packs the whole filter
-     * again (DCGAN-64's D conv4, an 8 MB filter: blocks of 64 rows ran dgrad 30% slower).
+     * N*P*Q when the problem has them (but for the 2 tasks {@link #convTasks} always makes): each
+     * block is one BLAS call that packs the whole filter again (DCGAN-64's D conv4, an 8 MB
+     * filter: blocks of 64 rows ran dgrad 30% slower).
      */
     static final int CONV_MIN_ROWS = 256;
     /** wgrad takes one task a split (see wgradBySplit) from this many splits on; fewer go by blocks of rows and columns. */
@@ -161,10 +163,31 @@ final class CpuConv {
         }
     }
 
-    /** Rows per fprop task: {@link CpuDense#rowsPerTask}, at least CONV_MIN_ROWS, rounded up to whole BN tiles. */
-    private static int fpropBlock(int rows, long fmasPerRow) {
-        int b = Math.max(CONV_MIN_ROWS, rowsPerTask(rows, fmasPerRow));
-        return (int) Math.min(Math.max(rows, 1), (b + BN_TILE - 1L) / BN_TILE * BN_TILE);
+    /** A GEMM task of fprop / dgrad aims at about this many multiply-adds (DCGAN-28's D conv2: 4 tasks of 784 rows). */
+    static final long CONV_TASK_FMAS = 100L << 20;
+
+    /**
+     * How many tasks fprop cuts its {@code units} (64-row tiles) or dgrad its {@code units}
+     * (whole images) into, {@code rowsPerUnit} rows of N*P*Q each: about {@link #CONV_TASK_FMAS}
+     * multiply-adds a task, with at least {@link #CONV_MIN_ROWS} rows; at least 2 and an even
+     * count where there are units for it, so that 2 threads share them evenly (13 blocks of 256
+     * rows left one of 2 threads idle a 13th of the time, and 4 blocks of 4096 rows for D conv1
+     * a third). OpenBLAS also runs the longer GEMMs faster (112 -> 120 GFLOP/s from 256 to 784
+     * rows, measured alone). A function of the shape alone; task t takes the units
+     * [floor(t*units/tasks), floor((t+1)*units/tasks)).
+     */
+    static int convTasks(int units, long rowsPerUnit, long fmasPerRow) {
+        long rows = units * rowsPerUnit;
+        long t = (rows * Math.max(1, fmasPerRow) + CONV_TASK_FMAS - 1) / CONV_TASK_FMAS;
+        t = Math.min(t, Math.max(1, rows / CONV_MIN_ROWS));
+        t = Math.max(t, 2);
+        t += t & 1;
+        return (int) Math.max(1, Math.min(t, units));
+    }
+
+    /** The first unit of task t of {@code tasks} over {@code units} (see convTasks). */
+    static int firstUnit(int t, int tasks, int units) {
+        return (int) ((long) t * units / tasks);
     }
 
     // conv2d_fprop(x, x_act_y, filt, bias, y, bn_partials, <problem>, x_act, act, slope, math_mode)
@@ -195,13 +218,17 @@ final class CpuConv {
         for (int j = 0; j < k; j++) {
             bs[j] = bias == null ? 0f : f(bias.words(), bias.index() + j);
         }
-        int block = fpropBlock(m, (long) k * rsc);
-        double[][] sums = partials == null ? null : c.scratch.perTask(CpuParallel.tasks(m, block), 2 * k);
+        int tiles = (m + BN_TILE - 1) / BN_TILE, tasks = convTasks(tiles, BN_TILE, (long) k * rsc);
+        double[][] sums = partials == null ? null : c.scratch.perTask(tasks, 2 * k);
         int[] xw = x.words(), yw = y.words(), aw = xa == null ? null : xa.words();
         int xo = x.index(), yo = y.index(), ao = xa == null ? 0 : xa.index();
         BLAS blas = c.blas;
-        c.parallel.run(CpuParallel.tasks(m, block), t -> {
-            int m0 = t * block, m1 = Math.min(m, m0 + block), nm = m1 - m0;
+        c.parallel.run(tasks, t -> {
+            int m0 = Math.min(m, firstUnit(t, tasks, tiles) * BN_TILE), m1 = Math.min(m, firstUnit(t + 1, tasks, tiles) * BN_TILE);
+            int nm = m1 - m0;
+            if (nm <= 0) {
+                return;
+            }
             im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, m0, m1);
             blas.sgemm("T", "N", k, nm, rsc, 1f, fs, 0, rsc, col, m0 * rsc, rsc, 0f, ys, m0 * k, k);
             epilogue(ys, bs, yw, yo, m0 * k, m1 * k, k, act, slope, partials != null);
@@ -345,8 +372,7 @@ final class CpuConv {
         // One task a group of whole images (a count fixed by the shape): dcol[rows of the group][RSC] =
         // dz filt, then the col2im gather of the group's dx pixels while its dcol rows are still in cache.
         int pq = pr.p * pr.q, hw = pr.h * pr.w;
-        int images = Math.max(1, Math.min(pr.n, Math.max(CONV_MIN_ROWS, rowsPerTask(m, (long) k * rsc)) / Math.max(1, pq)));
-        int tasks = CpuParallel.tasks(pr.n, images);
+        int tasks = convTasks(pr.n, pq, (long) k * rsc);
         int[] dxw = dx.words();
         int dxo = dx.index();
         double[][] accs = c.scratch.perTask(tasks, ch);
@@ -358,7 +384,7 @@ final class CpuConv {
         tapTable(taps, 0, pr.h, pr.pt, pr.r, pr.dh, pr.sh, pr.p);
         tapTable(taps, colTable, pr.w, pr.pl, pr.s, pr.dw, pr.sw, pr.q);
         c.parallel.run(tasks, t -> {
-            int i0 = t * images, i1 = Math.min(pr.n, i0 + images);
+            int i0 = firstUnit(t, tasks, pr.n), i1 = firstUnit(t + 1, tasks, pr.n);
             int m0 = i0 * pq, m1 = i1 * pq, nm = m1 - m0;
             dzRows(gw, go, yw, yo, act, slope, dzs, m0 * k, m1 * k);
             if (tf32) {
