@@ -165,21 +165,29 @@ final class CpuConv {
 
     /** A GEMM task of fprop / dgrad aims at about this many multiply-adds (DCGAN-28's D conv2: 4 tasks of 784 rows). */
     static final long CONV_TASK_FMAS = 100L << 20;
+    /**
+     * ... and has at most about this many rows of N*P*Q, so that a layer with few multiply-adds a
+     * row keeps its im2col / dcol block in cache between the GEMM and the loops around it
+     * (DCGAN-64's last transposed conv, 48 columns a row: 32 tasks of 2048 rows, not 2 of 32768).
+     */
+    static final int CONV_MAX_ROWS = 2048;
 
     /**
      * How many tasks fprop cuts its {@code units} (64-row tiles) or dgrad its {@code units}
      * (whole images) into, {@code rowsPerUnit} rows of N*P*Q each: about {@link #CONV_TASK_FMAS}
-     * multiply-adds a task, with at least {@link #CONV_MIN_ROWS} rows; at least 2 and an even
+     * multiply-adds a task, with at least {@link #CONV_MIN_ROWS} rows and at most about
+     * {@link #CONV_MAX_ROWS} (the latter wins); at least 2 and an even
      * count where there are units for it, so that 2 threads share them evenly (13 blocks of 256
      * rows left one of 2 threads idle a 13th of the time, and 4 blocks of 4096 rows for D conv1
-     * a third). OpenBLAS also runs the longer GEMMs faster (112 -> 120 GFLOP/s from 256 to 784
-     * rows, measured alone). A function of the shape alone; task t takes the units
+     * a third; it now has 8 of ~1568). OpenBLAS also runs the longer GEMMs faster (112 -> 120
+     * GFLOP/s from 256 to 784 rows, measured alone). A function of the shape alone; task t takes the units
      * [floor(t*units/tasks), floor((t+1)*units/tasks)).
      */
     static int convTasks(int units, long rowsPerUnit, long fmasPerRow) {
         long rows = units * rowsPerUnit;
         long t = (rows * Math.max(1, fmasPerRow) + CONV_TASK_FMAS - 1) / CONV_TASK_FMAS;
         t = Math.min(t, Math.max(1, rows / CONV_MIN_ROWS));
+        t = Math.max(t, (rows + CONV_MAX_ROWS - 1) / CONV_MAX_ROWS);
         t = Math.max(t, 2);
         t += t & 1;
         return (int) Math.max(1, Math.min(t, units));
