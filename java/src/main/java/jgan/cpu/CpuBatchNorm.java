@@ -1,6 +1,5 @@
 package jgan.cpu;
 
-import static jgan.cpu.CpuDense.grad;
 import static jgan.cpu.CpuKernels.bits;
 import static jgan.cpu.CpuKernels.f;
 
@@ -152,7 +151,8 @@ final class CpuBatchNorm {
         int block = Math.max(1, CpuKernels.GRAIN / ch);
         c.parallel.run(CpuParallel.tasks(rows, block), t -> {
             int r0 = t * block, r1 = Math.min(rows, r0 + block);
-            // one loop per activation (the JIT compiles each without the switch); the same float operations as activate()
+            // one loop per activation (the JIT compiles each without the switch); the same float operations and bits as
+            // activate(), the sign chosen by masks (CpuActBits: no mispredicted branch per element)
             for (int r = r0; r < r1; r++) {
                 int xe = xo + r * ch, ye = yo + r * ch;
                 if (act == 0) {
@@ -161,17 +161,15 @@ final class CpuBatchNorm {
                     }
                 } else if (act == 1) {
                     for (int j = 0; j < ch; j++) {
-                        float v = Math.fma(Float.intBitsToFloat(xw[xe + j]) - mean[j], scale[j], shift[j]);
-                        yw[ye + j] = bits(v < 0f ? 0f : v);
+                        yw[ye + j] = CpuActBits.reluBits(Math.fma(Float.intBitsToFloat(xw[xe + j]) - mean[j], scale[j], shift[j]));
                     }
                 } else if (act == 2) {
                     for (int j = 0; j < ch; j++) {
-                        float v = Math.fma(Float.intBitsToFloat(xw[xe + j]) - mean[j], scale[j], shift[j]);
-                        yw[ye + j] = bits(v < 0f ? slope * v : v);
+                        yw[ye + j] = CpuActBits.leakyBits(Math.fma(Float.intBitsToFloat(xw[xe + j]) - mean[j], scale[j], shift[j]), slope);
                     }
                 } else {
                     for (int j = 0; j < ch; j++) {
-                        yw[ye + j] = bits(activate(Math.fma(Float.intBitsToFloat(xw[xe + j]) - mean[j], scale[j], shift[j]), act, slope));
+                        yw[ye + j] = CpuActBits.activateBits(Math.fma(Float.intBitsToFloat(xw[xe + j]) - mean[j], scale[j], shift[j]), act, slope);
                     }
                 }
             }
@@ -239,7 +237,7 @@ final class CpuBatchNorm {
                 for (int j = j0; j < j1; j++) {
                     float dz = Float.intBitsToFloat(gw[ge + j]); // in float, as the kernel (fused = the activation kernels then identity)
                     if (yw != null) {
-                        dz *= grad(Float.intBitsToFloat(yw[ye + j]), act, slope);
+                        dz *= CpuActBits.grad(yw[ye + j], act, slope);
                     }
                     a[j] += dz;
                     a[ch + j] += dz * ((Float.intBitsToFloat(xw[xe + j]) - mu[j]) * (double) is[j]);
@@ -301,12 +299,12 @@ final class CpuBatchNorm {
         }
         int[] gw = dy.words(), yw = y == null ? null : y.words(), xw = x.words(), dw = dx.words();
         int go = dy.index(), yo = y == null ? 0 : y.index(), xo = x.index(), d0 = dx.index();
-        int block = Math.max(1, CpuKernels.GRAIN / ch);
+        int block = Math.max(1, CpuKernels.GRAIN / ch), one = CpuActBits.ONE, slopeBits = bits(slope);
         c.parallel.run(CpuParallel.tasks(rows, block), t -> {
             int r0 = t * block, r1 = Math.min(rows, r0 + block);
             for (int r = r0; r < r1; r++) {
                 int ge = go + r * ch, ye = yo + r * ch, xe = xo + r * ch, de = d0 + r * ch;
-                // one loop per activation; dz = dy * act'(y) in float as grad() gives it
+                // one loop per activation; dz = dy * act'(y) in float as grad() gives it, the sign chosen by masks (CpuActBits)
                 if (yw == null) {
                     for (int j = 0; j < ch; j++) {
                         float xhat = (Float.intBitsToFloat(xw[xe + j]) - mu[j]) * is[j];
@@ -314,19 +312,20 @@ final class CpuBatchNorm {
                     }
                 } else if (act == 1) {
                     for (int j = 0; j < ch; j++) {
-                        float dz = Float.intBitsToFloat(gw[ge + j]) * (Float.intBitsToFloat(yw[ye + j]) > 0f ? 1f : 0f);
+                        float dz = Float.intBitsToFloat(gw[ge + j]) * Float.intBitsToFloat(CpuActBits.posMask(yw[ye + j]) & one);
                         float xhat = (Float.intBitsToFloat(xw[xe + j]) - mu[j]) * is[j];
                         dw[de + j] = bits(k[3 * j] * (dz - k[3 * j + 1] - xhat * k[3 * j + 2]));
                     }
                 } else if (act == 2) {
                     for (int j = 0; j < ch; j++) {
-                        float dz = Float.intBitsToFloat(gw[ge + j]) * (Float.intBitsToFloat(yw[ye + j]) > 0f ? 1f : slope);
+                        float dz = Float.intBitsToFloat(gw[ge + j])
+                                * Float.intBitsToFloat(CpuActBits.select(CpuActBits.posMask(yw[ye + j]), one, slopeBits));
                         float xhat = (Float.intBitsToFloat(xw[xe + j]) - mu[j]) * is[j];
                         dw[de + j] = bits(k[3 * j] * (dz - k[3 * j + 1] - xhat * k[3 * j + 2]));
                     }
                 } else {
                     for (int j = 0; j < ch; j++) {
-                        float dz = Float.intBitsToFloat(gw[ge + j]) * grad(Float.intBitsToFloat(yw[ye + j]), act, slope);
+                        float dz = Float.intBitsToFloat(gw[ge + j]) * CpuActBits.grad(yw[ye + j], act, slope);
                         float xhat = (Float.intBitsToFloat(xw[xe + j]) - mu[j]) * is[j];
                         dw[de + j] = bits(k[3 * j] * (dz - k[3 * j + 1] - xhat * k[3 * j + 2]));
                     }

@@ -1,8 +1,5 @@
 package jgan.cpu;
 
-import static jgan.cpu.CpuDense.activate;
-import static jgan.cpu.CpuDense.dz;
-import static jgan.cpu.CpuDense.grad;
 import static jgan.cpu.CpuDense.rowsPerTask;
 import static jgan.cpu.CpuDense.tf32Bits;
 import static jgan.cpu.CpuKernels.bits;
@@ -34,7 +31,8 @@ import dev.ludovic.netlib.blas.BLAS;
  * The split-K workspace of wgrad and channel_sums is filled as the kernels fill it (one partial per
  * split of the face's chunk), and conv2d_wgrad_reduce adds the splits in index order.
  *
- * <p>Determinism: every GEMM is cut into blocks fixed by the shape ({@link CpuDense#rowsPerTask}),
+ * <p>Determinism: every GEMM is cut into blocks fixed by the shape ({@link #convTasks} for fprop and
+ * dgrad, the face's splits and {@link #wgradParts} or {@link CpuDense#rowsPerTask} for wgrad),
  * each one single-threaded BLAS call over the whole reduction (the whole R*S*C, K, or wgrad's
  * split of N*P*Q as the face chose it); im2col, col2im and the epilogues are elementwise per task.
  * So no bit depends on the thread count.
@@ -55,8 +53,9 @@ final class CpuConv {
     static final int WGRAD_MIN_COLS = 256;
     /**
      * fprop's row blocks, and dgrad's groups of whole images, have at least this many rows of
-     * N*P*Q when the problem has them: each block is one BLAS call that packs the whole filter
-     * again (DCGAN-64's D conv4, an 8 MB filter: blocks of 64 rows ran dgrad 30% slower).
+     * N*P*Q when the problem has them (but for the 2 tasks {@link #convTasks} always makes): each
+     * block is one BLAS call that packs the whole filter again (DCGAN-64's D conv4, an 8 MB
+     * filter: blocks of 64 rows ran dgrad 30% slower).
      */
     static final int CONV_MIN_ROWS = 256;
     /** wgrad takes one task a split (see wgradBySplit) from this many splits on; fewer go by blocks of rows and columns. */
@@ -99,6 +98,17 @@ final class CpuConv {
      */
     private static void im2col(Problem pr, int[] xw, int xo, int[] aw, int ao, int act, float slope, boolean tf32, float[] col,
                                int m0, int m1) {
+        im2col(pr, xw, xo, aw, ao, act, slope, tf32, col, m0, m1, 0, pr.r);
+    }
+
+    /**
+     * im2col as above, of the filter rows r in [rFrom, rTo) only: the columns [rFrom*S*C, rTo*S*C)
+     * of each row of col (the others are left as they are). A filter row's S taps inside the image
+     * are S*C contiguous words of x, copied as bytes ({@link CpuWords#toFloats}) when nothing is
+     * applied to them.
+     */
+    private static void im2col(Problem pr, int[] xw, int xo, int[] aw, int ao, int act, float slope, boolean tf32, float[] col,
+                               int m0, int m1, int rFrom, int rTo) {
         int rsc = pr.rsc(), pq = pr.p * pr.q, c = pr.c;
         for (int m = m0; m < m1; m++) {
             int img = m / pq, rem = m % pq;
@@ -107,7 +117,7 @@ final class CpuConv {
             int row = m * rsc;
             // the S taps of a filter row read S*C contiguous words when the dilation is 1 and all are inside
             boolean wInside = pr.dw == 1 && w0 >= 0 && w0 + pr.s <= pr.w && aw == null && !tf32;
-            for (int r = 0; r < pr.r; r++) {
+            for (int r = rFrom; r < rTo; r++) {
                 int hh = h0 + r * pr.dh;
                 int at = row + r * pr.s * c;
                 if (hh < 0 || hh >= pr.h) {
@@ -115,10 +125,7 @@ final class CpuConv {
                     continue;
                 }
                 if (wInside) {
-                    int src = xo + base + (hh * pr.w + w0) * c;
-                    for (int i = 0, n = pr.s * c; i < n; i++) {
-                        col[at + i] = Float.intBitsToFloat(xw[src + i]);
-                    }
+                    CpuWords.toFloats(xw, xo + base + (hh * pr.w + w0) * c, col, at, pr.s * c);
                     continue;
                 }
                 for (int s = 0; s < pr.s; s++, at += c) {
@@ -129,14 +136,12 @@ final class CpuConv {
                     }
                     int src = base + (hh * pr.w + ww) * c;
                     if (aw == null && !tf32) {
-                        for (int i = 0; i < c; i++) {
-                            col[at + i] = Float.intBitsToFloat(xw[xo + src + i]);
-                        }
+                        CpuWords.toFloats(xw, xo + src, col, at, c);
                     } else {
                         for (int i = 0; i < c; i++) {
                             float v = f(xw, xo + src + i);
                             if (aw != null) {
-                                v *= grad(f(aw, ao + src + i), act, slope);
+                                v *= CpuActBits.grad(aw[ao + src + i], act, slope);
                             }
                             col[at + i] = tf32 ? Float.intBitsToFloat(tf32Bits(bits(v))) : v;
                         }
@@ -158,10 +163,39 @@ final class CpuConv {
         }
     }
 
-    /** Rows per fprop task: {@link CpuDense#rowsPerTask}, at least CONV_MIN_ROWS, rounded up to whole BN tiles. */
-    private static int fpropBlock(int rows, long fmasPerRow) {
-        int b = Math.max(CONV_MIN_ROWS, rowsPerTask(rows, fmasPerRow));
-        return (int) Math.min(Math.max(rows, 1), (b + BN_TILE - 1L) / BN_TILE * BN_TILE);
+    /** A GEMM task of fprop / dgrad aims at about this many multiply-adds (DCGAN-28's D conv2: 4 tasks of 784 rows). */
+    static final long CONV_TASK_FMAS = 100L << 20;
+    /**
+     * ... and has at most about this many rows of N*P*Q, so that a layer with few multiply-adds a
+     * row keeps its im2col / dcol block in cache between the GEMM and the loops around it
+     * (DCGAN-64's last transposed conv, 48 columns a row: 32 tasks of 2048 rows, not 2 of 32768).
+     */
+    static final int CONV_MAX_ROWS = 2048;
+
+    /**
+     * How many tasks fprop cuts its {@code units} (64-row tiles) or dgrad its {@code units}
+     * (whole images) into, {@code rowsPerUnit} rows of N*P*Q each: about {@link #CONV_TASK_FMAS}
+     * multiply-adds a task, with at least {@link #CONV_MIN_ROWS} rows and at most about
+     * {@link #CONV_MAX_ROWS} (the latter wins); at least 2 and an even
+     * count where there are units for it, so that 2 threads share them evenly (13 blocks of 256
+     * rows left one of 2 threads idle a 13th of the time, and 4 blocks of 4096 rows for D conv1
+     * a third; it now has 8 of ~1568). OpenBLAS also runs the longer GEMMs faster (112 -> 120
+     * GFLOP/s from 256 to 784 rows, measured alone). A function of the shape alone; task t takes the units
+     * [floor(t*units/tasks), floor((t+1)*units/tasks)).
+     */
+    static int convTasks(int units, long rowsPerUnit, long fmasPerRow) {
+        long rows = units * rowsPerUnit;
+        long t = (rows * Math.max(1, fmasPerRow) + CONV_TASK_FMAS - 1) / CONV_TASK_FMAS;
+        t = Math.min(t, Math.max(1, rows / CONV_MIN_ROWS));
+        t = Math.max(t, (rows + CONV_MAX_ROWS - 1) / CONV_MAX_ROWS);
+        t = Math.max(t, 2);
+        t += t & 1;
+        return (int) Math.max(1, Math.min(t, units));
+    }
+
+    /** The first unit of task t of {@code tasks} over {@code units} (see convTasks). */
+    static int firstUnit(int t, int tasks, int units) {
+        return (int) ((long) t * units / tasks);
     }
 
     // conv2d_fprop(x, x_act_y, filt, bias, y, bn_partials, <problem>, x_act, act, slope, math_mode)
@@ -192,13 +226,17 @@ final class CpuConv {
         for (int j = 0; j < k; j++) {
             bs[j] = bias == null ? 0f : f(bias.words(), bias.index() + j);
         }
-        int block = fpropBlock(m, (long) k * rsc);
-        double[][] sums = partials == null ? null : c.scratch.perTask(CpuParallel.tasks(m, block), k);
+        int tiles = (m + BN_TILE - 1) / BN_TILE, tasks = convTasks(tiles, BN_TILE, (long) k * rsc);
+        double[][] sums = partials == null ? null : c.scratch.perTask(tasks, 2 * k);
         int[] xw = x.words(), yw = y.words(), aw = xa == null ? null : xa.words();
         int xo = x.index(), yo = y.index(), ao = xa == null ? 0 : xa.index();
         BLAS blas = c.blas;
-        c.parallel.run(CpuParallel.tasks(m, block), t -> {
-            int m0 = t * block, m1 = Math.min(m, m0 + block), nm = m1 - m0;
+        c.parallel.run(tasks, t -> {
+            int m0 = Math.min(m, firstUnit(t, tasks, tiles) * BN_TILE), m1 = Math.min(m, firstUnit(t + 1, tasks, tiles) * BN_TILE);
+            int nm = m1 - m0;
+            if (nm <= 0) {
+                return;
+            }
             im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, m0, m1);
             blas.sgemm("T", "N", k, nm, rsc, 1f, fs, 0, rsc, col, m0 * rsc, rsc, 0f, ys, m0 * k, k);
             epilogue(ys, bs, yw, yo, m0 * k, m1 * k, k, act, slope, partials != null);
@@ -212,7 +250,8 @@ final class CpuConv {
      * fprop's epilogue over elements [from, to) of ys (rows of k): v = ys + bias; ys = v (post-bias,
      * pre-activation: what BN normalises; kept only when {@code keep}, for the statistics
      * partials); y = act(v). One loop per activation, so that the JIT compiles each without the
-     * switch.
+     * switch; the activation's sign test by masks on the bits (CpuActBits: the same bits, no
+     * mispredicted branch per element).
      */
     private static void epilogue(float[] ys, float[] bs, int[] yw, int yo, int from, int to, int k, int act, float slope, boolean keep) {
         if (act == 0 && !keep) {
@@ -224,8 +263,7 @@ final class CpuConv {
         } else if (act == 2 && !keep) {
             for (int i = from; i < to; i += k) {
                 for (int j = 0; j < k; j++) {
-                    float v = ys[i + j] + bs[j];
-                    yw[yo + i + j] = bits(v < 0f ? slope * v : v);
+                    yw[yo + i + j] = CpuActBits.leakyBits(ys[i + j] + bs[j], slope);
                 }
             }
         } else if (act == 0) {
@@ -241,7 +279,7 @@ final class CpuConv {
                 for (int j = 0; j < k; j++) {
                     float v = ys[i + j] + bs[j];
                     ys[i + j] = v;
-                    yw[yo + i + j] = bits(v < 0f ? 0f : v);
+                    yw[yo + i + j] = CpuActBits.reluBits(v);
                 }
             }
         } else if (act == 2) {
@@ -249,7 +287,7 @@ final class CpuConv {
                 for (int j = 0; j < k; j++) {
                     float v = ys[i + j] + bs[j];
                     ys[i + j] = v;
-                    yw[yo + i + j] = bits(v < 0f ? slope * v : v);
+                    yw[yo + i + j] = CpuActBits.leakyBits(v, slope);
                 }
             }
         } else {
@@ -257,33 +295,41 @@ final class CpuConv {
                 for (int j = 0; j < k; j++) {
                     float v = ys[i + j] + bs[j];
                     ys[i + j] = v;
-                    yw[yo + i + j] = bits(activate(v, act, slope));
+                    yw[yo + i + j] = CpuActBits.activateBits(v, act, slope);
                 }
             }
         }
     }
 
-    /** {count, mean, m2} per channel of each 64-row tile in [m0, m1) (m0 a multiple of 64), two-pass in double. */
-    private static void bnPartials(float[] ys, int k, int m0, int m1, CpuMemory.Ref partials, double[] mean) {
+    /**
+     * {count, mean, m2} per channel of each 64-row tile in [m0, m1) (m0 a multiple of 64), two-pass in
+     * double. Both passes go along the rows (acc: [0, k) the means, [k, 2k) the squared deviations),
+     * each channel's sums still in row order, so the bits are those of a channel-by-channel loop.
+     */
+    private static void bnPartials(float[] ys, int k, int m0, int m1, CpuMemory.Ref partials, double[] acc) {
         int[] pw = partials.words();
         for (int t0 = m0; t0 < m1; t0 += BN_TILE) {
             int t1 = Math.min(m1, t0 + BN_TILE), rows = t1 - t0;
-            java.util.Arrays.fill(mean, 0, k, 0);
+            java.util.Arrays.fill(acc, 0, 2 * k, 0);
             for (int i = t0; i < t1; i++) {
                 for (int j = 0; j < k; j++) {
-                    mean[j] += ys[i * k + j];
+                    acc[j] += ys[i * k + j];
+                }
+            }
+            for (int j = 0; j < k; j++) {
+                acc[j] /= rows;
+            }
+            for (int i = t0; i < t1; i++) {
+                for (int j = 0; j < k; j++) {
+                    double d = ys[i * k + j] - acc[j];
+                    acc[k + j] += d * d;
                 }
             }
             int base = partials.index() + (t0 / BN_TILE) * k * 3;
             for (int j = 0; j < k; j++) {
-                double mu = mean[j] / rows, m2 = 0;
-                for (int i = t0; i < t1; i++) {
-                    double d = ys[i * k + j] - mu;
-                    m2 += d * d;
-                }
                 pw[base + 3 * j] = bits(rows);
-                pw[base + 3 * j + 1] = bits((float) mu);
-                pw[base + 3 * j + 2] = bits((float) m2);
+                pw[base + 3 * j + 1] = bits((float) acc[j]);
+                pw[base + 3 * j + 2] = bits((float) acc[k + j]);
             }
         }
     }
@@ -334,8 +380,7 @@ final class CpuConv {
         // One task a group of whole images (a count fixed by the shape): dcol[rows of the group][RSC] =
         // dz filt, then the col2im gather of the group's dx pixels while its dcol rows are still in cache.
         int pq = pr.p * pr.q, hw = pr.h * pr.w;
-        int images = Math.max(1, Math.min(pr.n, Math.max(CONV_MIN_ROWS, rowsPerTask(m, (long) k * rsc)) / Math.max(1, pq)));
-        int tasks = CpuParallel.tasks(pr.n, images);
+        int tasks = convTasks(pr.n, pq, (long) k * rsc);
         int[] dxw = dx.words();
         int dxo = dx.index();
         double[][] accs = c.scratch.perTask(tasks, ch);
@@ -347,11 +392,13 @@ final class CpuConv {
         tapTable(taps, 0, pr.h, pr.pt, pr.r, pr.dh, pr.sh, pr.p);
         tapTable(taps, colTable, pr.w, pr.pl, pr.s, pr.dw, pr.sw, pr.q);
         c.parallel.run(tasks, t -> {
-            int i0 = t * images, i1 = Math.min(pr.n, i0 + images);
+            int i0 = firstUnit(t, tasks, pr.n), i1 = firstUnit(t + 1, tasks, pr.n);
             int m0 = i0 * pq, m1 = i1 * pq, nm = m1 - m0;
-            for (int i = m0 * k, end = m1 * k; i < end; i++) {
-                float v = yw == null ? f(gw, go + i) : dz(f(gw, go + i), f(yw, yo + i), act, slope);
-                dzs[i] = tf32 ? Float.intBitsToFloat(tf32Bits(bits(v))) : v;
+            dzRows(gw, go, yw, yo, act, slope, dzs, m0 * k, m1 * k);
+            if (tf32) {
+                for (int i = m0 * k, end = m1 * k; i < end; i++) {
+                    dzs[i] = Float.intBitsToFloat(tf32Bits(bits(dzs[i])));
+                }
             }
             blas.sgemm("N", "N", rsc, nm, k, 1f, fs, 0, rsc, dzs, m0 * k, k, 0f, dcol, m0 * rsc, rsc);
             // col2im as a gather: each dx pixel sums the dcol rows of the taps that reach it, in (r, s) order
@@ -367,8 +414,8 @@ final class CpuConv {
                             sum += dcol[(rowBase + taps[ct + 2 + 2 * b]) * rsc + r * pr.s + taps[ct + 1 + 2 * b]];
                         }
                     }
-                    float v = activate((float) sum + bs[0], outAct, slope);
-                    dxw[dxo + px] = bits(accumulate ? f(dxw, dxo + px) + v : v);
+                    int vb = CpuActBits.activateBits((float) sum + bs[0], outAct, slope);
+                    dxw[dxo + px] = accumulate ? bits(f(dxw, dxo + px) + Float.intBitsToFloat(vb)) : vb;
                 }
                 return;
             }
@@ -387,8 +434,8 @@ final class CpuConv {
                 }
                 int out = dxo + px * ch;
                 for (int i = 0; i < ch; i++) {
-                    float v = activate((float) acc[i] + bs[i], outAct, slope);
-                    dxw[out + i] = bits(accumulate ? f(dxw, out + i) + v : v);
+                    int vb = CpuActBits.activateBits((float) acc[i] + bs[i], outAct, slope);
+                    dxw[out + i] = accumulate ? bits(f(dxw, out + i) + Float.intBitsToFloat(vb)) : vb;
                 }
             }
         });
@@ -421,9 +468,7 @@ final class CpuConv {
         int rowBlock = Math.max(1, CpuKernels.GRAIN / Math.max(1, rsc));
         c.parallel.run(CpuParallel.tasks(m, rowBlock), t -> {
             int m0 = t * rowBlock, m1 = Math.min(m, m0 + rowBlock);
-            for (int i = m0 * k, end = m1 * k; i < end; i++) {
-                dzs[i] = yw == null ? f(gw, go + i) : dz(f(gw, go + i), f(yw, yo + i), act, slope);
-            }
+            dzRows(gw, go, yw, yo, act, slope, dzs, m0 * k, m1 * k);
             im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, m0, m1);
         });
         // db: the column sums of dz per split, in double, rounded once (before dz is rounded)
@@ -479,28 +524,29 @@ final class CpuConv {
     }
 
     /**
-     * wgrad with a split workspace of at least {@link #SPLIT_TASKS} splits: one task a split, which
-     * takes its own rows of N*P*Q through every stage while they are in cache: dz (and the split's
-     * bias-gradient partial, summed in double before rounding), im2col, one GEMM over the whole
-     * R*S*C (dw^T[RSC][K] = col^T dz over the split's rows), then the transposed store into the
-     * split's workspace. Each workspace element is written by one task, so no bit depends on the
-     * thread count. (The row-block / column-block path below it made im2col of all N*P*Q rows
-     * first, an array of N*P*Q*R*S*C floats written and read back from memory, and cut each
-     * split's GEMM into blocks of columns that each packed dz again.)
+     * wgrad with a split workspace of at least {@link #SPLIT_TASKS} splits, in two rounds of tasks.
+     * First one task a split: its rows of dz (and the split's bias-gradient partial, summed in
+     * double before rounding). Then one task a (split, part of the filter rows): im2col of the
+     * split's rows for those filter rows only, one GEMM over the split's rows for those columns of
+     * R*S*C (dw[K][cols] = dz^T col, in dw's own orientation, so the result goes to the split's
+     * workspace as plain rows), while they are in cache. The filter rows are cut in {@link
+     * #wgradParts} parts fixed by the shape, so that the tasks share out evenly on the threads (9
+     * splits, DCGAN-28's D conv2, left one of 2 threads idle a ninth of the time). Each workspace
+     * element is one GEMM's sum over the split's rows, written by one task, so no bit depends on
+     * the thread count. (An earlier form made im2col of all N*P*Q rows first, an array of
+     * N*P*Q*R*S*C floats written and read back from memory, and then stored dw^T transposed.)
      */
     private static void wgradBySplit(Problem pr, int[] gw, int go, int[] yw, int yo, int[] xw, int xo, int[] aw, int ao, int act,
                                      int xAct, float slope, boolean tf32, boolean withBias, CpuMemory.Ref ws, int splits, int chunk,
                                      float[] col, float[] dws, float[] dzs, CpuKernels.Call c) {
-        int m = (int) pr.npq(), rsc = pr.rsc(), k = pr.k;
+        int m = (int) pr.npq(), rsc = pr.rsc(), k = pr.k, sc = pr.s * pr.c;
         double[][] perSplit = withBias ? c.scratch.perTask(splits, k) : null;
         int[] ww = ws.words();
         int wo = ws.index();
         BLAS blas = c.blas;
         c.parallel.run(splits, z -> {
-            int r0 = z * chunk, r1 = Math.min(m, r0 + chunk), nr = r1 - r0;
-            for (int i = r0 * k, end = r1 * k; i < end; i++) {
-                dzs[i] = yw == null ? f(gw, go + i) : dz(f(gw, go + i), f(yw, yo + i), act, slope);
-            }
+            int r0 = z * chunk, r1 = Math.min(m, r0 + chunk);
+            dzRows(gw, go, yw, yo, act, slope, dzs, r0 * k, r1 * k);
             if (withBias) {
                 double[] sums = perSplit[z];
                 columnSums(dzs, r0, r1, k, sums);
@@ -513,20 +559,55 @@ final class CpuConv {
                     dzs[i] = Float.intBitsToFloat(tf32Bits(bits(dzs[i])));
                 }
             }
-            im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, r0, r1);
-            int base = z * k * rsc;
-            blas.sgemm("N", "T", k, rsc, nr, 1f, dzs, r0 * k, k, col, r0 * rsc, rsc, 0f, dws, base, k);
-            // dws holds dw^T [RSC][K]: store dw [K][RSC] by tiles of 16 columns (the 16 rows of dws read stay in cache across j)
-            for (int i0 = 0; i0 < rsc; i0 += 16) {
-                int i1 = Math.min(rsc, i0 + 16);
-                for (int j = 0; j < k; j++) {
-                    int to = wo + base + j * rsc;
-                    for (int i = i0; i < i1; i++) {
-                        ww[to + i] = bits(dws[base + i * k + j]);
-                    }
-                }
+        });
+        int parts = wgradParts(pr), rowsPerPart = (pr.r + parts - 1) / parts;
+        c.parallel.run(splits * parts, t -> {
+            int z = t / parts, f0 = (t % parts) * rowsPerPart, f1 = Math.min(pr.r, f0 + rowsPerPart);
+            if (f0 >= f1) {
+                return;
+            }
+            int r0 = z * chunk, r1 = Math.min(m, r0 + chunk), nr = r1 - r0;
+            int c0 = f0 * sc, nc = (f1 - f0) * sc, base = z * k * rsc;
+            im2col(pr, xw, xo, aw, ao, xAct, slope, tf32, col, r0, r1, f0, f1);
+            // column-major: dw^T[cols][K] (ld rsc) = col^T[cols][rows] dz[rows][K], i.e. row-major dw[K][cols]
+            blas.sgemm("N", "T", nc, k, nr, 1f, col, r0 * rsc + c0, rsc, dzs, r0 * k, k, 0f, dws, base + c0, rsc);
+            for (int j = 0; j < k; j++) {
+                CpuWords.toWords(dws, base + j * rsc + c0, ww, wo + base + j * rsc + c0, nc);
             }
         });
+    }
+
+    /**
+     * Parts of the filter rows wgradBySplit cuts each split's GEMM into: 2 where each half keeps
+     * at least {@link #WGRAD_MIN_COLS} columns, else 1. A function of the shape alone.
+     */
+    static int wgradParts(Problem pr) {
+        return pr.r >= 2 && (pr.r / 2) * pr.s * pr.c >= WGRAD_MIN_COLS ? 2 : 1;
+    }
+
+    /**
+     * dzs[i] = dz(dy[i], y[i]) = dy * act'(y) for i in [from, to) (dy alone when y is null), as
+     * {@link CpuDense#dz} gives it (CpuActBits: the same bits without a branch per element); one
+     * loop per activation, and a byte copy for the identity.
+     */
+    static void dzRows(int[] gw, int go, int[] yw, int yo, int act, float slope, float[] dzs, int from, int to) {
+        if (yw == null || act == 0) {
+            CpuWords.toFloats(gw, go + from, dzs, from, to - from);
+        } else if (act == 1) {
+            for (int i = from; i < to; i++) {
+                dzs[i] = Float.intBitsToFloat(gw[go + i]) * Float.intBitsToFloat(CpuActBits.posMask(yw[yo + i]) & CpuActBits.ONE);
+            }
+        } else if (act == 2) {
+            for (int i = from; i < to; i++) {
+                int g = gw[go + i];
+                dzs[i] = Float.intBitsToFloat(CpuActBits.select(CpuActBits.posMask(yw[yo + i]), g,
+                        bits(Float.intBitsToFloat(g) * slope)));
+            }
+        } else {
+            for (int i = from; i < to; i++) {
+                dzs[i] = CpuActBits.dz(Float.intBitsToFloat(gw[go + i]), yw[yo + i], act, slope);
+            }
+        }
     }
 
     /** sums[j] = the sum over rows r0..r1-1 of dzs[r * k + j], j < k, in double (the bias gradient of one split). */
@@ -566,7 +647,7 @@ final class CpuConv {
             for (int r = b * chunk, r1 = Math.min(rows, r + chunk); r < r1; r++) {
                 for (int j = 0, e = r * cols; j < cols; j++, e++) {
                     float v = f(gw, go + e);
-                    acc[j] += yw == null ? v : v * grad(f(yw, yo + e), act, slope);
+                    acc[j] += yw == null ? v : v * CpuActBits.grad(yw[yo + e], act, slope);
                 }
             }
             if (split) {
