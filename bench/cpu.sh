@@ -9,8 +9,9 @@
 #
 # Models: dcgan28 (bench/cpu/layers.txt's DCGAN-28: latent 64, ngf = ndf = 64, 1 channel, batch 64),
 # dcgan64 (PyTorch's DCGAN example: nz 100, ngf = ndf = 64, 3 channels, batch 64), mlp (jgan's toy
-# pair at the ring8 defaults: batch 512, G and D 3 x 128 ReLU, Adam; jgan and PyTorch only: DJL is
-# the peer of the image models).
+# pair at the ring8 defaults: batch 512, G and D 3 x 128 ReLU, Adam, without the R1 penalty that the
+# mixtures' defaults add since issue 11 (--r1 0: the peer's step has none); jgan and PyTorch only:
+# DJL is the peer of the image models).
 #
 # jgan's step: `./jgan bench --device cpu --mode graph` (the replayed step, as jgan train runs it)
 # with --model dcgan --image-size 28|64 --channels 1|3 --latent 64|100 --g-width 64 --d-width 64
@@ -66,7 +67,7 @@ jgan_model() { # model -> jgan bench's arguments for it
   case $1 in
     dcgan28) echo "--model dcgan --image-size 28 --channels 1 --latent 64 --g-width 64 --d-width 64 --batch 64" ;;
     dcgan64) echo "--model dcgan --image-size 64 --channels 3 --latent 100 --g-width 64 --d-width 64 --batch 64" ;;
-    mlp) echo "--data ring8" ;;
+    mlp) echo "--data ring8 --r1 0" ;; # the ring8 defaults without R1 (the peer has none): the same model and step
   esac
 }
 

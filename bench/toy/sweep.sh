@@ -6,13 +6,14 @@
 #   JGAN_SETTINGS  "label:options;label:options" (default: the list below)
 #   JGAN_SEEDS, JGAN_DATA  as for seeds.sh (seeds 1..5, both mixtures)
 #   JGAN_EXTRA     options added to every setting (e.g. "--steps 2000" for a quick look)
-# A full sweep is long (5 settings x 2 mixtures x 5 seeds x ~5 min on 2 CPU cores): on a shared
+# A full sweep is long (5 settings x 2 mixtures x 5 seeds x ~2-3 min on 2 CPU cores; the defaults
+# include --r1 10 since issue 11): on a shared
 # machine run one setting or one mixture at a time.
 set -euo pipefail
 out="${1:?usage: sweep.sh OUT_DIR [DEVICE]}"
 device="${2:-auto}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-settings="${JGAN_SETTINGS:-default:;pack2:--pack 2;ema:--ema 0.999;cosine:--lr-schedule cosine --lr-final 0.1;pack2-ema-cosine:--pack 2 --ema 0.999 --lr-schedule cosine --lr-final 0.1}"
+settings="${JGAN_SETTINGS:-default:;no-r1:--r1 0;r1-1:--r1 1;r1-30:--r1 30;pack2-ema-cosine:--r1 0 --pack 2 --ema 0.999 --lr-schedule cosine --lr-final 0}"
 mkdir -p "$out"
 labels=()
 IFS=';' read -r -a items <<< "$settings"

@@ -160,7 +160,8 @@ final class NetworkOptions {
 
     @Option(names = "--r1", paramLabel = "GAMMA", description = "R1 gradient penalty on D at real data: GAMMA/2 * E ||grad_x D(x)||^2"
             + " added to D's loss, D its logit (Mescheder, Geiger, Nowozin 2018, eq. 9), e.g. 1; the 2-D mixtures' mlp with relu or"
-            + " leakyrelu only (default: 0, none).")
+            + " leakyrelu only (default: 10 for ring8 and grid25 with relu or leakyrelu, chosen by issue 11's 5-seed sweep; 0, none,"
+            + " with tanh, wasserstein and for images).")
     Float r1;
 
     private boolean given(String option) {
@@ -391,6 +392,8 @@ final class NetworkOptions {
                 throw new IllegalArgumentException("--r1 must be a finite number >= 0 (gamma of the R1 penalty; 0: none), got " + r1);
             }
             m.put("r1", r1);
+        } else if (!images && actual == Activation.TANH) {
+            m.put("r1", 0f); // R1 needs a piecewise-constant derivative: the mixtures' default gamma is for relu and leakyrelu
         }
         TrainConfig c = TrainConfig.fromMap(m);
         if (!images) {

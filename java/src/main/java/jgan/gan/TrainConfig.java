@@ -276,9 +276,22 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
         // Two time-scales (D learns twice as fast as G) and batch 512: on ring8 this reached 8/8 modes,
         // 93.8% high-quality samples and reverse KL 0.03 in 10k steps, where equal rates of 1e-3
         // (5/8) or 2e-4 (6/8) left modes out (bench/results/toy-mixtures-*.txt has the seeds).
-        return new TrainConfig(data, LossKind.NON_SATURATING, 10_000, 512, 5e-4f, 1e-3f, 0.5f, 0.999f, 1, 16, 128, 3, 3,
+        // Without a penalty on D, G's mass is pushed onto the edges and corners of the data's box and
+        // modes are left out (grid25: 6-13/25, ring8: 3-8/8 over 5 seeds); R1 with gamma 10 captured
+        // every mode of every seed in the sweep of issue 11 (bench/results/2026-11-30-mode-coverage-cpu.txt).
+        TrainConfig base = new TrainConfig(data, LossKind.NON_SATURATING, 10_000, 512, 5e-4f, 1e-3f, 0.5f, 0.999f, 1, 16, 128, 3, 3,
                 Activation.RELU, 0.2f, Init.PYTORCH, 1, 0f, 0f, true, 500, 2500);
+        Map<String, Object> m = base.settings();
+        m.put("r1", MIXTURE_R1);
+        return fromMap(m);
     }
+
+    /**
+     * The mixtures' default gamma of the R1 penalty (Mescheder et al. 2018, eq. 9), chosen by the 5-seed
+     * sweep of issue 11; 0 where R1 does not apply (tanh, and wasserstein, whose clipped critic is WGAN's
+     * Algorithm 1).
+     */
+    public static final float MIXTURE_R1 = 10f;
 
     /** WGAN's weight clipping bound c (Arjovsky et al. 2017, Algorithm 1). */
     public static final float WGAN_CLIP = 0.01f;
@@ -300,6 +313,7 @@ public record TrainConfig(String data, LossKind loss, int steps, int batch, floa
             m.put("beta2", 0.9f);
             m.put("n_critic", WGAN_N_CRITIC);
             m.put("clip", WGAN_CLIP);
+            m.put("r1", 0f);
         }
         return fromMap(m);
     }

@@ -39,9 +39,16 @@ class R1OptionTest extends CliTestBase {
         }
         Map<String, Object> config = Json.parseObject(Files.readString(straight.resolve("config.json")));
         assertEquals(2.0, ((Number) config.get("r1")).doubleValue(), 0);
-        assertEquals(0, jgan(tiny(dir.resolve("off").toString(), 20)), err());
+        assertEquals(0, jgan(tiny(dir.resolve("off").toString(), 20, "--r1", "0")), err());
         assertFalse(Json.parseObject(Files.readString(dir.resolve("off").resolve("config.json"))).containsKey("r1"),
                 "r1 is not written when off");
+        // The mixtures' default is on (gamma 10, issue 11's sweep), off with tanh where it does not apply.
+        assertEquals(0, jgan(tiny(dir.resolve("default").toString(), 20)), err());
+        assertEquals(10.0, ((Number) Json.parseObject(Files.readString(dir.resolve("default").resolve("config.json"))).get("r1"))
+                .doubleValue(), 0);
+        assertEquals(0, jgan(tiny(dir.resolve("tanh").toString(), 20, "--activation", "tanh")), err());
+        assertFalse(Json.parseObject(Files.readString(dir.resolve("tanh").resolve("config.json"))).containsKey("r1"),
+                "tanh: r1 off by default");
     }
 
     @Test

@@ -80,17 +80,21 @@ class R1StepTest {
 
     @Test
     void configFieldIsWrittenOnlyWhenOn() {
-        Map<String, Object> m = TrainConfig.defaults("grid25").toMap();
+        assertEquals(TrainConfig.MIXTURE_R1, TrainConfig.defaults("grid25").r1(), "the mixtures' default (issue 11's sweep)");
+        assertEquals(0f, TrainConfig.defaults("grid25", LossKind.WASSERSTEIN).r1(), "WGAN's Algorithm 1: no R1");
+        assertEquals(0f, TrainConfig.defaults("fashion-mnist").r1(), "images: no R1");
+        TrainConfig off = TrainConfig.defaults("grid25").with("r1", "0");
+        Map<String, Object> m = off.toMap();
         assertFalse(m.containsKey("r1"));
         assertEquals(0f, TrainConfig.fromMap(Json.parseObject(Json.write(m))).r1());
         m.put("r1", 0.0); // written by hand at its "off" value: still reads
-        assertEquals(TrainConfig.defaults("grid25"), TrainConfig.fromMap(m));
+        assertEquals(off, TrainConfig.fromMap(m));
         TrainConfig c = withR1(LossKind.HINGE).with("r1", "2.5");
         Map<String, Object> on = c.toMap();
         assertEquals(2.5f, on.get("r1"));
         assertEquals(c, TrainConfig.fromMap(Json.parseObject(Json.write(on))));
         assertTrue(c.lossSettings().contains("R1 penalty on D, gamma 2.5"), c.lossSettings());
-        assertFalse(TrainConfig.defaults("grid25").lossSettings().contains("R1"));
+        assertFalse(off.lossSettings().contains("R1"));
     }
 
     @Test
