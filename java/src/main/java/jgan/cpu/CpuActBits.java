@@ -34,7 +34,10 @@ final class CpuActBits {
 
     /** All ones where the float with bits {@code b} is {@code > 0f}, else 0. */
     static int posMask(int b) {
-        return (int) (((long) (b + 0x7fffffff) + LIMIT) >> 63);
+        // v > 0f  <=>  b in [1, 0x7f800000] (+Inf included, NaN and -0 not)  <=>  t = b - 1 in [0, 0x7f7fffff]:
+        // int operations only, so loops over it run as vector code (CpuDense.dzRange, the conv and BN loops)
+        int t = b - 1;
+        return ~((t | (0x7f7fffff - t)) >> 31);
     }
 
     /** {@code mask == -1 ? a : b} for a mask of all ones or all zeros, without a branch. */

@@ -113,10 +113,7 @@ final class CpuDense {
             for (int b0 = from; b0 < to; b0 += FAC_BLOCK) {
                 int n = Math.min(FAC_BLOCK, to - b0), y0 = yo + b0, g0 = go + b0;
                 for (int k = 0; k < n; k++) {
-                    // y > 0f  <=>  its bits are in [1, 0x7f800000] (+Inf included, NaN and -0 not)  <=>  t in [0, 0x7f7fffff]
-                    int t = yw[y0 + k] - 1;
-                    int mask = ~((t | (0x7f7fffff - t)) >> 31);
-                    fac[k] = (mask & 0x3f800000) | (~mask & other);
+                    fac[k] = CpuActBits.select(CpuActBits.posMask(yw[y0 + k]), CpuActBits.ONE, other);
                 }
                 for (int k = 0; k < n; k++) {
                     dzs[b0 + k] = f(gw, g0 + k) * f(fac, k);
